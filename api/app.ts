@@ -1,0 +1,34 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppDeps, AppEnv } from './context';
+import { docs } from './docs';
+import { handleError } from './errors';
+import { health } from './health';
+import { requestLog } from './middleware/request-log';
+import { newRouter } from './router';
+import { v1 } from './v1';
+
+/** The whole HTTP surface, built from its dependencies so tests can run it against real servers. */
+export function createApp(deps: AppDeps) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const app = newRouter();
+  app.use('*', requestLog(deps, registry));
+  app.onError(handleError);
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.route('/', health);
+  app.route('/api/v1', v1());
+  app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'jianjia 建家 API',
+      version: '1',
+      description: '富工建家: district → township → grassroots union task cycle, guidance ladder and 建家 index.',
+    },
+    servers: [{ url: deps.env.PUBLIC_URL ?? '/' }],
+  });
+  app.route('/', docs);
+  return app;
+}

@@ -1,0 +1,22 @@
+// The worker process: runs jianjia's workflows and activities. Runs apart from the API, on any machine.
+import { connect } from '../db/client';
+import { loadEnvOrExit } from '../lib/env';
+import { createLogger } from '../lib/log';
+import { buildWorker, connectWorker } from '../lib/worker';
+
+const env = loadEnvOrExit();
+const log = createLogger(env.LOG_LEVEL, 'worker');
+const sql = connect(env.DATABASE_URL, env.DATABASE_POOL_MAX);
+const connection = await connectWorker(env.TEMPORAL_ADDRESS);
+const worker = await buildWorker({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  deps: { sql, log, env },
+});
+log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'worker running');
+// worker.run() resolves after SIGINT/SIGTERM once in-flight tasks drain (shutdownGraceTime).
+await worker.run();
+await connection.close();
+await sql.end({ timeout: 5 });
+log.info('worker stopped');

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** Every setting jianjia reads from the environment, parsed once at start-up. */
+/** A whole number within bounds, with a message a person can act on. */
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: wholeNumber(1, 65535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z
+    .string({ error: 'is required (e.g. postgres://user:pass@127.0.0.1:5432/jianjia)' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  DATABASE_POOL_MAX: wholeNumber(1, 200).default(10),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('jianjia'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' })
+    .default('info'),
+  JWT_SECRET: z
+    .string({ error: 'is required: a random string of at least 32 characters that signs login tokens' })
+    .min(32, 'must be at least 32 characters'),
+  TOKEN_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600).default(8 * 3600),
+  UPLOAD_MAX_BYTES: wholeNumber(1024, 1024 ** 3).default(20 * 1024 * 1024),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** A start-up failure whose message is one actionable line naming the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'bad_config';
+}
+
+/** Parse the environment; throws ConfigError naming the first bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  // Empty strings count as unset, as shells often export VAR= by accident.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const given = cleaned[name];
+    const shown = given === undefined ? 'unset' : name.includes('SECRET') || name.includes('URL') ? 'set' : JSON.stringify(given);
+    return `${name} ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(`jianjia: bad configuration: ${lines.join('; ')}`);
+}
+
+/** Parse the environment for a process entry point; on failure print one line and exit 1. */
+export function loadEnvOrExit(): Env {
+  try {
+    return parseEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

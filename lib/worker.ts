@@ -1,0 +1,38 @@
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities, type ActivityDeps } from '../activities';
+
+/** The worker's workflow code: bundled from source, or a prebuilt bundle (tests bundle once). */
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  workflowBundle?: WorkflowBundleOption;
+}
+
+/** One worker that registers every workflow and activity of jianjia. */
+export function buildWorker(options: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities: createActivities(options.deps),
+    shutdownGraceTime: '10s',
+  });
+}
+
+/** Connect to Temporal, retrying while it comes up, so start order between processes does not matter. */
+export async function connectWorker(address: string, attempts = 60): Promise<NativeConnection> {
+  for (let i = 1; ; i++) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

@@ -1,0 +1,187 @@
+// Starting and stopping the embedded servers: Temporal's dev server and a private PostgreSQL cluster.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { SetupError, run } from './tools.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** True when something accepts TCP connections on host:port. */
+export function portOpen(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+    socket.setTimeout(1000, () => { socket.destroy(); resolve(false); });
+  });
+}
+
+/** A TCP port nobody is listening on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what, probe, timeoutMs, child) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new SetupError(`${what} exited during start-up (code ${child.exitCode}); see its log.`);
+    if (await probe()) return;
+    await sleep(250);
+  }
+  throw new SetupError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s; see its log.`);
+}
+
+/** Stop a child process: SIGTERM, then SIGKILL if it lingers. */
+export async function stopProcess(child, graceMs = 10_000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try { process.kill(-child.pid, 'SIGTERM'); } catch { child.kill('SIGTERM'); }
+  const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); } }, graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Start `temporal server start-dev`. With `dbFile` its state survives restarts; without, it is in memory.
+ * Spawned in its own process group so a terminal's Ctrl-C reaches only the orchestrator, which stops it in order.
+ */
+export async function startTemporal({ bin, dbFile, port, uiPort, logFile, namespace = 'default' }) {
+  if (await portOpen(port)) {
+    throw new SetupError(`Port ${port} is already in use, so jianjia cannot start Temporal there; stop what holds it, or set TEMPORAL_ADDRESS to use a running Temporal server.`);
+  }
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--log-format', 'json'];
+  if (dbFile) args.push('--db-filename', dbFile);
+  if (uiPort) args.push('--ui-port', String(uiPort));
+  else args.push('--headless');
+  if (namespace !== 'default') args.push('--namespace', namespace);
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const out = openSync(logFile, 'a');
+  const child = spawn(bin, args, { stdio: ['ignore', out, out], detached: true });
+  closeSync(out);
+  const address = `127.0.0.1:${port}`;
+  // The gRPC port opens before the namespace is registered; the CLI's health check waits for both.
+  await waitFor('Temporal', async () => {
+    if (!(await portOpen(port))) return false;
+    try {
+      await run(bin, ['operator', 'namespace', 'describe', '--address', address, '--namespace', namespace], { timeout: 5000 });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 120_000, child);
+  return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null, stop: () => stopProcess(child) };
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Run a PostgreSQL tool; as root, as the unprivileged `postgres` user, since initdb and postgres refuse root. */
+function pgTool(binDir, tool, args) {
+  const cmd = path.join(binDir, tool);
+  return isRoot() ? run('runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args);
+}
+
+function postgresUserIds() {
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  if (!line) throw new SetupError('jianjia runs as root but this machine has no `postgres` user to run PostgreSQL as; create one (useradd -r postgres) or run as an ordinary user.');
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/**
+ * Initialise (first time) and start a private PostgreSQL cluster in `dir`, on 127.0.0.1 only.
+ * Returns a DATABASE_URL for database `jianjia`. The password is generated once and kept in `dir`.
+ */
+export async function startPostgres({ binDir, dir, port }) {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const cluster = path.join(dir, 'cluster');
+  const logFile = path.join(dir, 'postgres.log');
+  const passwordFile = path.join(dir, 'password');
+  if (isRoot()) {
+    const { uid, gid } = postgresUserIds();
+    chownSync(dir, uid, gid);
+    try {
+      await run('runuser', ['-u', 'postgres', '--', 'test', '-w', dir]);
+    } catch {
+      throw new SetupError(`The postgres user cannot write ${dir} (a parent folder is closed to it); set DATA_DIR to a folder it can reach, e.g. /var/lib/jianjia.`);
+    }
+  }
+  if (!existsSync(path.join(cluster, 'PG_VERSION'))) {
+    rmSync(cluster, { recursive: true, force: true });
+    const password = randomBytes(18).toString('base64url');
+    const pwfile = path.join(dir, 'initdb.pw');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (isRoot()) { const { uid, gid } = postgresUserIds(); chownSync(pwfile, uid, gid); }
+    try {
+      await pgTool(binDir, 'initdb', ['-D', cluster, '-U', 'jianjia', '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=peer', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions']);
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+    appendFileSync(path.join(cluster, 'postgresql.conf'), [
+      '', '# jianjia: private cluster, loopback only',
+      "listen_addresses = '127.0.0.1'",
+      `port = ${port}`,
+      "unix_socket_directories = ''",
+      'max_connections = 200',
+      'shared_buffers = 256MB',
+      '',
+    ].join('\n'));
+    writeFileSync(passwordFile, password, { mode: 0o600 });
+  }
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const configured = Number(/^port = (\d+)/m.exec(readFileSync(path.join(cluster, 'postgresql.conf'), 'utf8'))?.[1] ?? port);
+  const status = await pgTool(binDir, 'pg_ctl', ['status', '-D', cluster]).then(() => 'running', () => 'stopped');
+  if (status === 'running') {
+    // A cluster left running by a killed earlier start: restart it so this run owns it.
+    await pgTool(binDir, 'pg_ctl', ['stop', '-D', cluster, '-m', 'fast', '-w']);
+  }
+  if (await portOpen(configured)) {
+    throw new SetupError(`Port ${configured} (PostgreSQL's, set in ${cluster}/postgresql.conf) is in use by something else; free it or set DATABASE_URL to use an existing PostgreSQL.`);
+  }
+  if (isRoot() && existsSync(logFile)) { const { uid, gid } = postgresUserIds(); chownSync(logFile, uid, gid); }
+  await pgTool(binDir, 'pg_ctl', ['start', '-D', cluster, '-l', logFile, '-w', '-t', '60']);
+  const base = `postgres://jianjia:${encodeURIComponent(password)}@127.0.0.1:${configured}`;
+  return {
+    adminUrl: `${base}/postgres`,
+    url: `${base}/jianjia`,
+    port: configured,
+    stop: () => pgTool(binDir, 'pg_ctl', ['stop', '-D', cluster, '-m', 'fast', '-w']).catch(() => {}),
+  };
+}
+
+/** Make a throw-away folder that the `postgres` user can also enter when we are root. */
+export function makeScratchDir(prefix) {
+  const base = path.join(os.tmpdir(), `${prefix}-${process.pid}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(base, { recursive: true, mode: 0o755 });
+  return base;
+}
+
+/** Is the folder's `node_modules` complete for the current lockfile? */
+export function dependenciesInstalled(root) {
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker)) return false;
+  const lock = path.join(root, 'package-lock.json');
+  return !existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
+}
+
+/** `npm ci` when dependencies are missing or older than the lockfile. */
+export async function ensureDependencies(root, log = console.log) {
+  if (dependenciesInstalled(root)) return;
+  log('Installing npm dependencies (npm ci)...');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  await new Promise((resolve, reject) => {
+    const child = spawn(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new SetupError(`npm ci failed (exit ${code}); see the output above.`))));
+  });
+}

@@ -1,0 +1,29 @@
+import type { TestProject } from 'vitest/node';
+import { connect } from '../../db/client';
+import { migrate } from '../../db/migrate';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    templateDatabase: string;
+  }
+}
+
+/** Once per run: a migrated template database that each test file clones in milliseconds. */
+export default async function setup(project: TestProject) {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is unset: run the suite with `npm test`, which provisions the servers');
+  const template = `jianjia_template_${process.pid}`;
+  const admin = connect(adminUrl, 1);
+  await admin.unsafe(`drop database if exists ${template}`);
+  await admin.unsafe(`create database ${template}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${template}`;
+  const sql = connect(url.toString(), 1);
+  await migrate(sql);
+  await sql.end();
+  project.provide('templateDatabase', template);
+  return async () => {
+    await admin.unsafe(`drop database if exists ${template} with (force)`);
+    await admin.end();
+  };
+}

@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Deterministic code only: no Node built-ins, no I/O.
+export {};
