@@ -12,3 +12,11 @@ export function connect(url: string, max = 10): Sql {
     connection: { application_name: 'jianjia' },
   }) as unknown as Sql;
 }
+
+/**
+ * Run `fn` in one transaction. Query modules take `Sql`; a transaction handle answers the same
+ * tagged-template calls, so it is passed to them as one (postgres.js types the two apart).
+ */
+export function transaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  return sql.begin((tx) => fn(tx as unknown as Sql)) as Promise<T>;
+}

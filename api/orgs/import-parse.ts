@@ -235,7 +235,7 @@ function validateSheet(sheet: SheetRows, townships: Map<string, string>): { rows
   const rows: ImportRow[] = [];
   const firstRowOfCode = new Map<string, number>();
   for (const { row, cells } of body) {
-    
+    if (isBlank(cells)) continue;
     const cell = (key: Column) => (cells[index.get(key) as number] ?? '').trim();
     const fail = (field: Column, message: string) => errors.push({ row, field, message });
     const before = errors.length;

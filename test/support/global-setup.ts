@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { connect } from '../../db/client';
 import { migrate } from '../../db/migrate';
+import { ensureDefaultCatalogue } from '../../db/queries/catalogue';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,7 @@ export default async function setup(project: TestProject) {
   url.pathname = `/${template}`;
   const sql = connect(url.toString(), 1);
   await migrate(sql);
+  await ensureDefaultCatalogue(sql);
   await sql.end();
   project.provide('templateDatabase', template);
   return async () => {
