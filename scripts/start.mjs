@@ -113,7 +113,7 @@ async function main() {
   let databaseUrl = process.env.DATABASE_URL;
   if (postgresPlan.kind !== 'external') {
     say(`starting PostgreSQL (${postgresPlan.binDir})...`);
-    const pg = await startPostgres({ binDir: postgresPlan.binDir, dir: path.join(dataDir, 'postgres'), port: Number(process.env.PG_PORT || 54329) });
+    const pg = await startPostgres({ binDir: postgresPlan.binDir, dir: path.join(dataDir, 'postgres'), port: Number(process.env.PG_PORT || 54329), log: say });
     stops.push(pg.stop);
     await ensureDatabase(pg.adminUrl);
     databaseUrl = pg.url;

@@ -139,9 +139,10 @@ orgs.openapi(
         if (!body.parentId) throw invalid('parentId', 'a grassroots unit needs its township');
         if (!body.unitType) throw invalid('unitType', 'a grassroots unit needs a type');
         if (body.members === undefined) throw invalid('members', 'a grassroots unit needs its member count');
+        // Checked before the lookup, so the answer is the same whether or not that township exists.
+        if (user.role === 'township_officer' && body.parentId !== user.orgId) throw forbidden('you may add units only to your own township');
         parent = await findOrgInScope(tx, user, body.parentId);
         if (!parent || parent.level !== 'township') throw invalid('parentId', 'no such township in your part of the tree');
-        if (user.role === 'township_officer' && parent.id !== user.orgId) throw forbidden('you may add units only to your own township');
       }
       if ((body.femaleMembers ?? 0) > (body.members ?? 0)) throw invalid('femaleMembers', 'cannot exceed members');
       if ((await takenCodes(tx, [body.code])).size) throw conflict(`code ${body.code} is already used`, { field: 'code' });

@@ -1,6 +1,6 @@
 // Starting and stopping the embedded servers: Temporal's dev server and a private PostgreSQL cluster.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -83,6 +83,22 @@ export async function startTemporal({ bin, dbFile, port, uiPort, logFile, namesp
   return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null, stop: () => stopProcess(child) };
 }
 
+/**
+ * As root, the cluster must sit where the `postgres` user can reach it. A data folder under a closed
+ * parent (a clone in /root, say) gets its cluster under /var/lib/jianjia instead, keyed by the folder.
+ */
+async function reachableClusterDir(dir, log) {
+  if (!isRoot()) return dir;
+  const parent = path.dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const reachable = await run('runuser', ['-u', 'postgres', '--', 'test', '-x', parent]).then(() => true, () => false);
+  if (reachable) return dir;
+  const moved = path.join('/var/lib/jianjia', `postgres-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+  mkdirSync(path.dirname(moved), { recursive: true, mode: 0o755 });
+  log(`${parent} is closed to the postgres user, so the database cluster lives in ${moved}`);
+  return moved;
+}
+
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** Run a PostgreSQL tool; as root, as the unprivileged `postgres` user, since initdb and postgres refuse root. */
@@ -102,7 +118,8 @@ function postgresUserIds() {
  * Initialise (first time) and start a private PostgreSQL cluster in `dir`, on 127.0.0.1 only.
  * Returns a DATABASE_URL for database `jianjia`. The password is generated once and kept in `dir`.
  */
-export async function startPostgres({ binDir, dir, port }) {
+export async function startPostgres({ binDir, dir: wanted, port, log = () => {} }) {
+  const dir = await reachableClusterDir(wanted, log);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const cluster = path.join(dir, 'cluster');
   const logFile = path.join(dir, 'postgres.log');

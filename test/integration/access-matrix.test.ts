@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoStack, type DemoStack } from '../support/demo';
+
+// Every authenticated endpoint, with a request that would otherwise be acceptable, and what each
+// kind of caller who must be refused gets. Callers: a grassroots chair of FY-T01-U001 ('chair'),
+// the officer of township 02 ('otherOfficer', outside township 01), department staff ('dept').
+type Caller = 'chair' | 'otherOfficer' | 'dept';
+interface Row {
+  method: string;
+  path: string; // OpenAPI template
+  url: (ids: Ids) => string;
+  body?: (ids: Ids) => unknown;
+  refused: Partial<Record<Caller, 403 | 404>>;
+}
+interface Ids {
+  unitInT01: string;
+  otherUnitInT01: string;
+  t01: string;
+  t02: string;
+  chairUser: string;
+}
+
+const rows: Row[] = [
+  { method: 'GET', path: '/api/v1/me', url: () => '/api/v1/me', refused: {} },
+  { method: 'GET', path: '/api/v1/catalogue', url: () => '/api/v1/catalogue', refused: {} },
+  { method: 'GET', path: '/api/v1/catalogue/versions', url: () => '/api/v1/catalogue/versions', refused: {} },
+  { method: 'GET', path: '/api/v1/catalogue/versions/{version}', url: () => '/api/v1/catalogue/versions/1', refused: {} },
+  { method: 'POST', path: '/api/v1/catalogue/draft', url: () => '/api/v1/catalogue/draft', body: () => ({}), refused: { chair: 403, otherOfficer: 403 } },
+  { method: 'GET', path: '/api/v1/catalogue/draft', url: () => '/api/v1/catalogue/draft', refused: { chair: 403, otherOfficer: 403 } },
+  { method: 'PUT', path: '/api/v1/catalogue/draft', url: () => '/api/v1/catalogue/draft', body: () => ({ revision: 1, catalogue: { categories: [], indicators: [] } }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'PATCH', path: '/api/v1/catalogue/draft/indicators/{code}', url: () => '/api/v1/catalogue/draft/indicators/HS-01', body: () => ({ revision: 1, changes: { points: 5 } }), refused: { chair: 403, otherOfficer: 403 } },
+  { method: 'POST', path: '/api/v1/catalogue/draft/validate', url: () => '/api/v1/catalogue/draft/validate', refused: { chair: 403, otherOfficer: 403 } },
+  { method: 'POST', path: '/api/v1/catalogue/draft/publish', url: () => '/api/v1/catalogue/draft/publish', body: () => ({ revision: 1 }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'DELETE', path: '/api/v1/catalogue/draft', url: () => '/api/v1/catalogue/draft', refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'GET', path: '/api/v1/orgs', url: () => '/api/v1/orgs', refused: {} },
+  { method: 'GET', path: '/api/v1/orgs/{id}', url: (i) => `/api/v1/orgs/${i.otherUnitInT01}`, refused: { chair: 404, otherOfficer: 404 } },
+  { method: 'POST', path: '/api/v1/orgs', url: () => '/api/v1/orgs', body: (i) => ({ code: 'FY-T01-X001', name: '新工会', level: 'grassroots', parentId: i.t01, unitType: 'enterprise', members: 30 }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'PATCH', path: '/api/v1/orgs/{id}', url: (i) => `/api/v1/orgs/${i.otherUnitInT01}`, body: () => ({ revision: 1, name: '改名' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/orgs/{id}/move', url: (i) => `/api/v1/orgs/${i.otherUnitInT01}/move`, body: (i) => ({ revision: 1, townshipId: i.t02 }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/orgs/{id}/merge', url: (i) => `/api/v1/orgs/${i.otherUnitInT01}/merge`, body: (i) => ({ revision: 1, intoId: i.unitInT01 }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/orgs/{id}/dissolve', url: (i) => `/api/v1/orgs/${i.unitInT01}/dissolve`, body: () => ({ revision: 1, reason: '测试注销' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/orgs/import', url: () => '/api/v1/orgs/import', body: () => csvUpload(), refused: { chair: 403, dept: 403 } },
+  { method: 'GET', path: '/api/v1/users', url: () => '/api/v1/users', refused: { chair: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/users', url: () => '/api/v1/users', body: (i) => ({ login: 'newbie', displayName: '新人', role: 'grassroots_chair', orgId: i.unitInT01, password: 'long-enough-password' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'PATCH', path: '/api/v1/users/{id}', url: (i) => `/api/v1/users/${i.chairUser}`, body: () => ({ active: false }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+];
+
+function csvUpload() {
+  const form = new FormData();
+  form.set('file', new Blob(['code,name,type,township,members,female_members\nFY-T01-X002,某工会,企业工会,富春街道,30,3\n'], { type: 'text/csv' }), 'u.csv');
+  return form;
+}
+
+const logins: Record<Caller, string> = { chair: 'unit-0001', otherOfficer: 'township-02', dept: 'dept-org' };
+let s: DemoStack;
+let ids: Ids;
+
+beforeAll(async () => {
+  s = await startDemoStack();
+  const [chairUser] = await s.db.sql<{ id: string }[]>`select id from users where login = 'unit-0001'`;
+  ids = {
+    unitInT01: await s.orgId('FY-T01-U001'),
+    otherUnitInT01: await s.orgId('FY-T01-U002'),
+    t01: await s.orgId('FY-T01'),
+    t02: await s.orgId('FY-T02'),
+    chairUser: chairUser!.id,
+  };
+  // A draft must exist so catalogue-draft refusals are about the caller, not a missing draft.
+  await s.call('POST', '/api/v1/catalogue/draft', { token: await s.token('district'), body: {} });
+});
+afterAll(async () => s?.stop());
+
+/** Everything a refused call might have touched. */
+async function fingerprint() {
+  const [row] = await s.db.sql`
+    select (select count(*) from audit_log)::int as audit,
+      (select md5(string_agg(o::text, '' order by id)) from orgs o) as orgs,
+      (select md5(string_agg(u::text, '' order by id)) from users u) as users,
+      (select md5(string_agg(c::text, '' order by version)) from catalogue_versions c) as catalogue`;
+  return row;
+}
+
+describe('access-control matrix', () => {
+  it('covers every /api/v1 endpoint in the OpenAPI document', async () => {
+    const doc = (await s.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .filter(([p]) => p.startsWith('/api/v1/') && p !== '/api/v1/auth/login')
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
+    expect(rows.map((r) => `${r.method} ${r.path}`).sort()).toEqual(documented);
+  });
+
+  it.each(rows.map((r) => [`${r.method} ${r.path}`, r] as const))('%s refuses no token, an expired token and a forged token with 401', async (_, row) => {
+    const before = await fingerprint();
+    for (const token of [undefined, await s.expiredToken('district'), await s.forgedToken('district')]) {
+      const res = await s.call(row.method, row.url(ids), { token, body: row.body?.(ids) });
+      expect(res.status, `token ${token ? token.slice(0, 10) : 'none'}`).toBe(401);
+    }
+    expect(await fingerprint()).toEqual(before);
+  });
+
+  it.each(rows.filter((r) => Object.keys(r.refused).length).map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s refuses callers outside their role or subtree and changes nothing',
+    async (_, row) => {
+      const before = await fingerprint();
+      for (const [caller, status] of Object.entries(row.refused) as [Caller, number][]) {
+        const res = await s.call(row.method, row.url(ids), { token: await s.token(logins[caller]), body: row.body?.(ids) });
+        expect(res.status, `${caller} (${logins[caller]})`).toBe(status);
+        // A refusal from outside the subtree must not reveal whether the thing exists.
+        if (status === 404) expect(res.body.error.message).not.toMatch(/FY-|工会/);
+      }
+      expect(await fingerprint()).toEqual(before);
+    },
+  );
+
+  it('tells a 404 for a unit outside the subtree apart from nothing: same answer as a unit that does not exist', async () => {
+    const officer = await s.token('township-02');
+    const hidden = await s.call('GET', `/api/v1/orgs/${ids.otherUnitInT01}`, { token: officer });
+    const missing = await s.call('GET', '/api/v1/orgs/00000000-0000-4000-8000-000000000000', { token: officer });
+    expect(hidden.status).toBe(missing.status);
+    expect(hidden.body).toEqual(missing.body);
+  });
+});
