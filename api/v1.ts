@@ -1,10 +1,15 @@
 import { auth } from './auth';
 import { catalogue } from './catalogue';
 import { orgsApi } from './orgs';
+import { planResults } from './plan-results';
+import { plans } from './plans';
 import { newRouter } from './router';
+import { uploads } from './uploads';
+import { tasks } from './tasks';
 import { users } from './users';
 
 /** Everything under /api/v1, one sub-app per resource. */
 export function v1() {
-  return newRouter().route('/', auth).route('/', catalogue).route('/', orgsApi).route('/', users);
+  return newRouter().route('/', auth).route('/', catalogue).route('/', orgsApi).route('/', users).route('/', uploads)
+    .route('/', plans).route('/', planResults).route('/', tasks);
 }

@@ -2,6 +2,7 @@
 import { connect } from '../db/client';
 import { loadEnvOrExit } from '../lib/env';
 import { createLogger } from '../lib/log';
+import { temporalClient } from '../lib/temporal';
 import { buildWorker, connectWorker } from '../lib/worker';
 
 const env = loadEnvOrExit();
@@ -12,7 +13,9 @@ const worker = await buildWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.TEMPORAL_TASK_QUEUE,
-  deps: { sql, log, env },
+  deps: { sql, log, env, temporal: temporalClient(env) },
+  // A prebuilt bundle (WORKFLOW_BUNDLE) skips bundling from source at start-up.
+  workflowBundle: env.WORKFLOW_BUNDLE ? { codePath: env.WORKFLOW_BUNDLE } : undefined,
 });
 log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'worker running');
 // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks drain (shutdownGraceTime).

@@ -2,12 +2,12 @@ import postgres from 'postgres';
 
 export type Sql = postgres.Sql<Record<string, unknown>>;
 
-/** Open a pool; `bigint` counts come back as JS numbers, which is safe for our row counts. */
+/** Open a pool; `bigint` columns (ids, counts, sizes) come back as JS numbers, safe below 2^53. */
 export function connect(url: string, max = 10): Sql {
   return postgres(url, {
     max,
     onnotice: () => {},
-    types: { bigint: postgres.BigInt },
+    types: { bigint: { to: 20, from: [20], parse: (x: string) => Number(x), serialize: (x: number) => String(x) } },
     transform: { undefined: null },
     connection: { application_name: 'jianjia' },
   }) as unknown as Sql;

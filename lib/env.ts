@@ -32,6 +32,7 @@ export const envSchema = z.object({
     .string({ error: 'is required: a random string of at least 32 characters that signs login tokens' })
     .min(32, 'must be at least 32 characters'),
   TOKEN_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600).default(8 * 3600),
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: wholeNumber(1024, 1024 ** 3).default(20 * 1024 * 1024),
 });
 

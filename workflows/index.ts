@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Deterministic code only: no Node built-ins, no I/O.
-export {};
+export { planCycle } from './plan-cycle';
+export { unitTasks } from './unit-tasks';

@@ -34,6 +34,8 @@ async function userFromToken(sql: Sql, header: string | undefined, secret: strin
 /** Every /api/v1 route except login: prove who is asking. */
 export function requireUser(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Sub-apps sharing a path prefix each declare it; the user is loaded once per request.
+    if (c.get('user')) return next();
     c.set('user', await userFromToken(c.var.sql, c.req.header('authorization'), c.var.deps.env.JWT_SECRET));
     await next();
   };

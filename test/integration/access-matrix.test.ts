@@ -18,6 +18,10 @@ interface Ids {
   t01: string;
   t02: string;
   chairUser: string;
+  plan: string;
+  /** A task of FY-T01-U002 for an indicator that 组织部 (dept-org) does not own. */
+  task: string;
+  upload: string;
 }
 
 const rows: Row[] = [
@@ -43,6 +47,25 @@ const rows: Row[] = [
   { method: 'GET', path: '/api/v1/users', url: () => '/api/v1/users', refused: { chair: 403, dept: 403 } },
   { method: 'POST', path: '/api/v1/users', url: () => '/api/v1/users', body: (i) => ({ login: 'newbie', displayName: '新人', role: 'grassroots_chair', orgId: i.unitInT01, password: 'long-enough-password' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
   { method: 'PATCH', path: '/api/v1/users/{id}', url: (i) => `/api/v1/users/${i.chairUser}`, body: () => ({ active: false }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  // Any caller may upload (to their own org). The upload reads use an id that exists nowhere, so only the 401s and
+  // "changes nothing" are checked here; who sees an existing upload is tested in uploads.test.ts.
+  { method: 'POST', path: '/api/v1/uploads', url: () => '/api/v1/uploads', body: () => { const f = new FormData(); f.set('file', new Blob(['%PDF-1.4\n%%EOF\n']), 'evidence.pdf'); return f; }, refused: {} },
+  { method: 'GET', path: '/api/v1/uploads/{id}', url: (i) => `/api/v1/uploads/${i.upload}`, refused: { chair: 404, otherOfficer: 404 } },
+  { method: 'GET', path: '/api/v1/uploads/{id}/content', url: (i) => `/api/v1/uploads/${i.upload}/content`, refused: { chair: 404, otherOfficer: 404 } },
+  { method: 'POST', path: '/api/v1/plans', url: () => '/api/v1/plans', body: () => ({ year: 2031, name: '计划', deadline: '2031-11-30T00:00:00Z' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'GET', path: '/api/v1/plans', url: () => '/api/v1/plans', refused: {} },
+  { method: 'GET', path: '/api/v1/plans/{id}', url: (i) => `/api/v1/plans/${i.plan}`, refused: {} },
+  { method: 'POST', path: '/api/v1/plans/{id}/issue', url: (i) => `/api/v1/plans/${i.plan}/issue`, refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/plans/{id}/dispatch', url: (i) => `/api/v1/plans/${i.plan}/dispatch`, body: () => ({}), refused: { chair: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/plans/{id}/close', url: (i) => `/api/v1/plans/${i.plan}/close`, refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'GET', path: '/api/v1/plans/{id}/results', url: (i) => `/api/v1/plans/${i.plan}/results`, refused: {} },
+  { method: 'GET', path: '/api/v1/plans/{id}/commendations', url: (i) => `/api/v1/plans/${i.plan}/commendations`, refused: {} },
+  { method: 'GET', path: '/api/v1/tasks', url: () => '/api/v1/tasks', refused: {} },
+  { method: 'GET', path: '/api/v1/tasks/{id}', url: (i) => `/api/v1/tasks/${i.task}`, refused: { chair: 404, otherOfficer: 404 } },
+  { method: 'POST', path: '/api/v1/tasks/{id}/claim', url: (i) => `/api/v1/tasks/${i.task}/claim`, body: () => ({ responsible: '某人' }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/tasks/{id}/report', url: (i) => `/api/v1/tasks/${i.task}/report`, body: () => ({ value: 1, final: true }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/tasks/{id}/evaluate', url: (i) => `/api/v1/tasks/${i.task}/evaluate`, body: () => ({ decision: 'approve' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/tasks/{id}/exit', url: (i) => `/api/v1/tasks/${i.task}/exit`, body: () => ({ reason: '不适用' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
 ];
 
 function csvUpload() {
@@ -64,11 +87,34 @@ beforeAll(async () => {
     t01: await s.orgId('FY-T01'),
     t02: await s.orgId('FY-T02'),
     chairUser: chairUser!.id,
+    ...(await fixturePlan()),
   };
   // A draft must exist so catalogue-draft refusals are about the caller, not a missing draft.
   await s.call('POST', '/api/v1/catalogue/draft', { token: await s.token('district'), body: {} });
 });
 afterAll(async () => s?.stop());
+
+/**
+ * An issued plan with one dispatched task of FY-T01-U002, and an upload of that unit, written
+ * directly: every refusal happens before Temporal is asked anything, so no worker is needed here.
+ */
+async function fixturePlan() {
+  const sql = s.db.sql;
+  const unit = await s.orgId('FY-T01-U002');
+  const [plan] = await sql<{ id: string }[]>`
+    insert into plans (district_id, year, name, deadline, catalogue_version, indicators, status)
+    select district_id, 2031, '权限测试计划', '2031-11-30T00:00:00Z', 1, array['GF-04'], 'issued' from orgs where id = ${unit}
+    returning id`;
+  const [task] = await sql<{ id: string }[]>`
+    insert into tasks (plan_id, org_id, township_id, district_id, indicator, category, department, two_tier, state, target, deadline, max_points, version)
+    select ${plan!.id}, id, township_id, district_id, 'GF-04', 'GF', '财务部', true, 'dispatched', 1, '2031-11-30T00:00:00Z', 5, 1 from orgs where id = ${unit}
+    returning id`;
+  const [user] = await sql<{ id: string }[]>`select id from users where org_id = ${unit}`;
+  const [upload] = await sql<{ id: string }[]>`
+    insert into uploads (sha256, size, content_type, filename, org_id, uploaded_by)
+    values (repeat('0', 64), 0, 'application/pdf', 'x.pdf', ${unit}, ${user!.id}) returning id`;
+  return { plan: plan!.id, task: task!.id, upload: upload!.id };
+}
 
 /** Everything a refused call might have touched. */
 async function fingerprint() {
@@ -76,7 +122,10 @@ async function fingerprint() {
     select (select count(*) from audit_log)::int as audit,
       (select md5(string_agg(o::text, '' order by id)) from orgs o) as orgs,
       (select md5(string_agg(u::text, '' order by id)) from users u) as users,
-      (select md5(string_agg(c::text, '' order by version)) from catalogue_versions c) as catalogue`;
+      (select md5(string_agg(c::text, '' order by version)) from catalogue_versions c) as catalogue,
+      (select md5(string_agg(t::text, '' order by id)) from tasks t) as tasks,
+      (select md5(string_agg(p::text, '' order by id)) from plans p) as plans,
+      (select count(*) from uploads)::int as uploads`;
   return row;
 }
 

@@ -1,4 +1,9 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { workflowsPath } from '../../lib/worker';
 import { connect } from '../../db/client';
 import { migrate } from '../../db/migrate';
 import { ensureDefaultCatalogue } from '../../db/queries/catalogue';
@@ -6,8 +11,11 @@ import { ensureDefaultCatalogue } from '../../db/queries/catalogue';
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabase: string;
+    workflowBundle: string;
   }
 }
+
+const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error(message: string) { console.error(message); } };
 
 /** Once per run: a migrated template database that each test file clones in milliseconds. */
 export default async function setup(project: TestProject) {
@@ -24,6 +32,11 @@ export default async function setup(project: TestProject) {
   await ensureDefaultCatalogue(sql);
   await sql.end();
   project.provide('templateDatabase', template);
+  // Bundled once per run: every test worker loads the same code instead of re-bundling.
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundlePath = path.join(process.env.JIANJIA_SCRATCH ?? os.tmpdir(), `workflow-bundle-${process.pid}.js`);
+  writeFileSync(bundlePath, bundle.code);
+  project.provide('workflowBundle', bundlePath);
   return async () => {
     await admin.unsafe(`drop database if exists ${template} with (force)`);
     await admin.end();

@@ -1,4 +1,9 @@
 import { serve } from '@hono/node-server';
+import { NativeConnection } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { buildWorker } from '../../lib/worker';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createApp } from '../../api/app';
@@ -60,4 +65,42 @@ export async function startStack(overrides: Partial<Record<string, string>> = {}
       await db.drop();
     },
   };
+}
+
+/** A real worker for the stack's task queue, in this process. */
+export async function startWorker(stack: Stack): Promise<{ stop(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: stack.env.TEMPORAL_ADDRESS });
+  const temporal = temporalClient(stack.env);
+  const worker = await buildWorker({
+    connection,
+    namespace: stack.env.TEMPORAL_NAMESPACE,
+    taskQueue: stack.env.TEMPORAL_TASK_QUEUE,
+    deps: { sql: stack.db.sql, temporal, log: createLogger(stack.env.LOG_LEVEL, 'worker-test'), env: stack.env },
+    workflowBundle: { codePath: inject('workflowBundle') },
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await temporal.connection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** The worker as its own process (bin/worker.ts), so a test can kill it like a crash would. */
+export function spawnWorker(stack: Stack): ChildProcess {
+  const root = path.resolve(__dirname, '../..');
+  return spawn(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.db.url,
+      TEMPORAL_TASK_QUEUE: stack.env.TEMPORAL_TASK_QUEUE,
+      WORKFLOW_BUNDLE: inject('workflowBundle'),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }

@@ -1,0 +1,184 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { transaction, type Sql } from '../db/client';
+import { catalogueVersion } from '../db/queries/catalogue';
+import { targetFor, type Indicator, type SizeClass, type UnitType } from '../indicators';
+import type { DispatchInput, DispatchResult } from '../workflows/plan-cycle.contract';
+import { unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
+import type { unitTasks } from '../workflows/unit-tasks';
+
+interface PlanRow {
+  id: string;
+  districtId: string;
+  deadline: Date;
+  catalogueVersion: number;
+  indicators: string[];
+  targets: Record<string, number>;
+  deadlines: Record<string, string>;
+  status: string;
+}
+
+async function loadPlan(sql: Sql, planId: string) {
+  const [plan] = await sql<PlanRow[]>`
+    select id, district_id as "districtId", deadline, catalogue_version as "catalogueVersion", indicators, targets, deadlines, status
+    from plans where id = ${planId}`;
+  if (!plan) throw new Error(`plan ${planId} not found`);
+  const catalogue = await catalogueVersion(sql, plan.catalogueVersion);
+  const byCode = new Map(catalogue!.body.indicators.map((i) => [i.code, i]));
+  const indicators = plan.indicators.map((code) => byCode.get(code)!);
+  return { plan, indicators };
+}
+
+/** The district's target for a unit: the plan's override, else the catalogue's rule for its level, type and size. */
+export function districtTarget(plan: PlanRow, indicator: Indicator, unit: { level: 'township' | 'grassroots'; unitType: string | null; sizeClass: string | null }) {
+  return plan.targets[indicator.code] ?? targetFor(indicator, { level: unit.level, unitType: (unit.unitType ?? undefined) as UnitType | undefined, sizeClass: (unit.sizeClass ?? undefined) as SizeClass | undefined });
+}
+
+export const districtDeadline = (plan: PlanRow, code: string) => new Date(plan.deadlines[code] ?? plan.deadline).toISOString();
+
+const chunk = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/** 下达: write one task per (unit, indicator) in state `issued`, and a waiting row per township. Idempotent. */
+export async function issuePlan(sql: Sql, planId: string): Promise<{ tasks: number; townshipDuties: string[] }> {
+  const { plan, indicators } = await loadPlan(sql, planId);
+  const orgs = await sql<{ id: string; level: 'township' | 'grassroots'; townshipId: string; unitType: string | null; sizeClass: string | null }[]>`
+    select id, level, township_id as "townshipId", unit_type as "unitType", size_class as "sizeClass"
+    from orgs where district_id = ${plan.districtId} and status = 'active' and level in ('township', 'grassroots')`;
+  const rows = orgs.flatMap((org) =>
+    indicators
+      .filter((i) => (org.level === 'township') === (i.duty === 'township'))
+      .map((i) => ({
+        plan_id: plan.id,
+        org_id: org.id,
+        township_id: org.townshipId,
+        district_id: plan.districtId,
+        indicator: i.code,
+        category: i.category,
+        department: i.department,
+        two_tier: i.twoTier,
+        target: districtTarget(plan, i, org),
+        deadline: districtDeadline(plan, i.code),
+        max_points: i.points,
+      })),
+  );
+  let written = 0;
+  for (const part of chunk(rows, 2000)) {
+    const inserted = await sql`insert into tasks ${sql(part)} on conflict (plan_id, org_id, indicator) do nothing returning id`;
+    written += inserted.length;
+    Context.current().heartbeat(written);
+  }
+  await transaction(sql, async (tx) => {
+    await tx`
+      insert into plan_townships (plan_id, township_id)
+      select ${plan.id}, id from orgs where district_id = ${plan.districtId} and level = 'township' and status = 'active'
+      on conflict do nothing`;
+    await tx`update plans set status = 'issued', issued_at = now() where id = ${plan.id} and status = 'draft'`;
+    await tx`
+      insert into audit_log (actor_login, action, subject_type, subject_id, from_state, to_state, summary, event_key)
+      values ('system', 'plan.issue', 'plan', ${plan.id}, 'draft', 'issued', ${tx.json({ tasks: rows.length } as never)}, ${`plan:${plan.id}:issue`})
+      on conflict (event_key) where event_key is not null do nothing`;
+  });
+  const townshipDuties = [...new Set(rows.filter((r) => r.org_id === r.township_id).map((r) => r.org_id))];
+  return { tasks: rows.length, townshipDuties };
+}
+
+/** Townships that still have units waiting for dispatch. */
+export async function pendingTownships(sql: Sql, planId: string): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    select distinct township_id as id from tasks t join orgs o on o.id = t.org_id
+    where t.plan_id = ${planId} and t.state = 'issued' and o.level = 'grassroots' order by 1`;
+  return rows.map((r) => r.id);
+}
+
+/**
+ * 分办: start the unit-tasks workflow of each waiting unit, then mark its tasks dispatched. Safe to
+ * run again after any crash: a started workflow is found by its id, and rows only move from version 0.
+ */
+export async function dispatchUnits(
+  deps: { sql: Sql; temporal: Client; taskQueue: string },
+  input: DispatchInput & { planId: string; townshipDuty?: boolean },
+): Promise<DispatchResult> {
+  const { sql, temporal } = deps;
+  const { plan } = await loadPlan(sql, input.planId);
+  const catalogue = await catalogueVersion(sql, plan.catalogueVersion);
+  const indicatorByCode = new Map(catalogue!.body.indicators.map((i) => [i.code, i]));
+  const waiting = await sql<{ id: string; orgId: string; indicator: string; target: string; deadline: Date }[]>`
+    select t.id, t.org_id as "orgId", t.indicator, t.target, t.deadline from tasks t join orgs o on o.id = t.org_id
+    where t.plan_id = ${plan.id} and t.township_id = ${input.townshipId} and o.level = ${input.townshipDuty ? 'township' : 'grassroots'} and t.version = 0
+      and o.status = 'active' ${input.unitIds ? sql`and t.org_id in ${sql(input.unitIds)}` : sql``}
+    order by o.code, t.indicator`;
+  const byUnit = new Map<string, (typeof waiting)[number][]>();
+  for (const t of waiting) byUnit.set(t.orgId, [...(byUnit.get(t.orgId) ?? []), t]);
+  const requested = input.unitIds ? new Set(input.unitIds).size : undefined;
+  const overrides = new Map(input.overrides.map((o) => [`${o.unitId}:${o.indicator}`, o]));
+
+  let dispatchedUnits = 0;
+  let dispatchedTasks = 0;
+  for (const group of chunk([...byUnit.entries()], 25)) {
+    const started = await Promise.all(
+      group.map(async ([orgId, tasks]) => {
+        const specs: TaskSpec[] = tasks.map((t) => {
+          const o = overrides.get(`${orgId}:${t.indicator}`);
+          return {
+            taskId: t.id,
+            indicator: indicatorByCode.get(t.indicator)!,
+            target: o?.target ?? Number(t.target),
+            deadline: o?.deadline ? new Date(o.deadline).toISOString() : new Date(t.deadline).toISOString(),
+            townshipDuty: input.townshipDuty ?? false,
+            ...(o?.notApplicable ? { exitReason: '不适用 (镇派 not applicable)' } : {}),
+          };
+        });
+        const workflowInput: UnitTasksInput = { planId: plan.id, orgId, tasks: specs };
+        try {
+          await temporal.workflow.start<typeof unitTasks>('unitTasks', { taskQueue: deps.taskQueue, workflowId: unitTasksWorkflowId(plan.id, orgId), args: [workflowInput] });
+        } catch (err) {
+          // Started by an earlier attempt that died before marking the rows: carry on.
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        return specs;
+      }),
+    );
+    const specs = started.flat();
+    await transaction(sql, async (tx) => {
+      // One statement per chunk: rows move only from version 0, so a retry changes nothing twice.
+      const moved = await tx<{ id: string; state: string; target: string; deadline: Date }[]>`
+        update tasks t set state = v.state, target = v.target, deadline = v.deadline, exit_reason = v.exit_reason,
+          version = 1, updated_at = now()
+        from unnest(${specs.map((x) => x.taskId)}::uuid[], ${specs.map((x) => (x.exitReason ? 'exited' : 'dispatched'))}::text[],
+          ${specs.map((x) => x.target)}::numeric[], ${specs.map((x) => x.deadline)}::timestamptz[],
+          ${specs.map((x) => x.exitReason ?? null)}::text[]) as v(id, state, target, deadline, exit_reason)
+        where t.id = v.id and t.version = 0
+        returning t.id, t.state, t.target, t.deadline`;
+      if (moved.length === 0) return;
+      await tx`
+        insert into audit_log ${tx(
+          moved.map((m) => ({
+            actor_id: input.actor?.id ?? null,
+            actor_login: input.actor?.login ?? 'system',
+            action: input.actor ? 'task.dispatch' : 'task.auto-dispatch',
+            subject_type: 'task',
+            subject_id: m.id,
+            from_state: 'issued',
+            to_state: m.state,
+            summary: { target: Number(m.target), deadline: new Date(m.deadline).toISOString() },
+            event_key: `task:${m.id}:1`,
+          })),
+        )}
+        on conflict (event_key) where event_key is not null do nothing`;
+    });
+    dispatchedUnits += group.length;
+    dispatchedTasks += specs.length;
+    Context.current().heartbeat({ dispatchedUnits });
+  }
+  if (input.townshipDuty) return { townshipId: input.townshipId, dispatchedUnits, dispatchedTasks, alreadyDispatchedUnits: 0 };
+  await sql`
+    update plan_townships set status = 'dispatched', dispatched_at = now(), dispatched_by = ${input.actor?.login ?? 'system'}
+    where plan_id = ${plan.id} and township_id = ${input.townshipId} and status = 'issued'
+      and not exists (select 1 from tasks where plan_id = ${plan.id} and township_id = ${input.townshipId} and version = 0)`;
+  return {
+    townshipId: input.townshipId,
+    dispatchedUnits,
+    dispatchedTasks,
+    alreadyDispatchedUnits: requested !== undefined ? requested - byUnit.size : 0,
+  };
+}

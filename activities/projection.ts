@@ -1,0 +1,44 @@
+import { transaction, type Sql } from '../db/client';
+import type { TaskState } from '../workflows/unit-tasks.contract';
+
+/** One change of one task, as the workflow decided it. */
+export interface TaskChange {
+  planId: string;
+  taskId: string;
+  version: number;
+  state: TaskState;
+  responsible: string | null;
+  value: number | null;
+  points: number | null;
+  deadline: string;
+  exitReason: string | null;
+  report?: { seq: number; value: number; note?: string; evidence?: string[]; final: boolean; by: string; at: string };
+  audit: { actorId: string | null; actorLogin: string; action: string; fromState: string; toState: string; summary: Record<string, unknown> };
+}
+
+/**
+ * Write a task change to PostgreSQL. Idempotent: the row only moves forward in version, the report
+ * and the audit entry are keyed, so a retried activity (or one that ran twice) writes each thing once.
+ */
+export async function projectTask(sql: Sql, change: TaskChange): Promise<void> {
+  await transaction(sql, async (tx) => {
+    await tx`
+      update tasks set state = ${change.state}, responsible = ${change.responsible}, value = ${change.value},
+        points = ${change.points}, deadline = ${change.deadline}, exit_reason = ${change.exitReason},
+        version = ${change.version}, updated_at = now()
+      where id = ${change.taskId} and version < ${change.version}`;
+    if (change.report) {
+      const r = change.report;
+      await tx`
+        insert into task_reports (task_id, seq, value, note, evidence, final, reported_by, reported_at)
+        values (${change.taskId}, ${r.seq}, ${r.value}, ${r.note ?? null}, ${r.evidence ?? []}::uuid[], ${r.final}, ${r.by}, ${r.at})
+        on conflict (task_id, seq) do nothing`;
+    }
+    const a = change.audit;
+    await tx`
+      insert into audit_log (actor_id, actor_login, action, subject_type, subject_id, from_state, to_state, summary, event_key)
+      values (${a.actorId}, ${a.actorLogin}, ${a.action}, 'task', ${change.taskId}, ${a.fromState}, ${a.toState},
+        ${tx.json(a.summary as never)}, ${`task:${change.taskId}:${change.version}`})
+      on conflict (event_key) where event_key is not null do nothing`;
+  });
+}

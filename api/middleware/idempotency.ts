@@ -1,0 +1,43 @@
+import type { MiddlewareHandler } from 'hono';
+import { createHash } from 'node:crypto';
+import { DomainError } from '../../lib/errors';
+import type { AppEnv } from '../context';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Stable id for this request's effect, from Idempotency-Key; used as Temporal's update id. */
+    effectId: string | undefined;
+  }
+}
+
+/**
+ * `Idempotency-Key`: the first request with a key is carried out and its answer kept; a repeat of the
+ * same request gets that answer again; the same key on a different request is refused. Two identical
+ * requests racing each other both reach Temporal with one update id, and Temporal applies it once.
+ */
+export function idempotent(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.req.header('idempotency-key');
+    if (key === undefined) return next();
+    if (!/^[\w.:-]{1,200}$/.test(key)) throw new DomainError('invalid', 'Idempotency-Key: 1 to 200 letters, digits, . _ : -', 400, { field: 'Idempotency-Key' });
+    const user = c.var.user;
+    const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${await c.req.text()}`).digest('hex');
+    const sql = c.var.sql;
+    const [seen] = await sql<{ requestHash: string; status: number; body: unknown }[]>`
+      select request_hash as "requestHash", status, body from idempotency_keys where user_id = ${user.id} and key = ${key}`;
+    if (seen) {
+      if (seen.requestHash !== hash) throw new DomainError('idempotency_key_reused', 'Idempotency-Key was already used for a different request', 422, { field: 'Idempotency-Key' });
+      c.header('Idempotent-Replayed', 'true');
+      return c.json(seen.body as object, seen.status as 200);
+    }
+    c.set('effectId', `${user.id}:${key}`);
+    await next();
+    if (c.res.status < 500 && c.res.headers.get('content-type')?.includes('application/json')) {
+      const body = await c.res.clone().json();
+      await sql`
+        insert into idempotency_keys (user_id, key, request_hash, status, body)
+        values (${user.id}, ${key}, ${hash}, ${c.res.status}, ${sql.json(body as never)})
+        on conflict do nothing`;
+    }
+  };
+}

@@ -1,0 +1,302 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { districtDeadline, districtTarget } from '../activities/plan';
+import { transaction, type Sql } from '../db/client';
+import { appendAudit } from '../db/queries/audit';
+import { catalogueVersion, currentCatalogue } from '../db/queries/catalogue';
+import { planProgress } from '../db/queries/tasks';
+import { isLooser, type Indicator } from '../indicators';
+import { parseIsoDuration } from '../lib/duration';
+import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
+import { closeUpdate, dispatchUpdate, planCycleWorkflowId, type UnitOverride } from '../workflows/plan-cycle.contract';
+import type { planCycle } from '../workflows/plan-cycle';
+import type { CurrentUser } from './context';
+import { idempotent } from './middleware/idempotency';
+import { requireRole, requireUser } from './middleware/auth';
+import { newRouter } from './router';
+import { actorOf } from './actor';
+import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
+import { mapWorkflowFailure, withinTime } from './temporal-errors';
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const planSchema = z
+  .object({
+    id: z.string(),
+    year: z.number(),
+    name: z.string(),
+    deadline: z.string(),
+    catalogueVersion: z.number(),
+    indicators: z.array(z.string()),
+    targets: z.record(z.string(), z.number()),
+    deadlines: z.record(z.string(), z.string()),
+    escalation: z.record(z.string(), z.unknown()),
+    autoDispatchAfter: z.string().nullable(),
+    status: z.enum(['draft', 'issued', 'closing', 'closed']),
+  })
+  .openapi('Plan');
+
+interface PlanRecord {
+  id: string;
+  districtId: string;
+  year: number;
+  name: string;
+  deadline: Date;
+  catalogueVersion: number;
+  indicators: string[];
+  targets: Record<string, number>;
+  deadlines: Record<string, string>;
+  escalation: Record<string, unknown>;
+  autoDispatchAfter: string | null;
+  status: 'draft' | 'issued' | 'closing' | 'closed';
+}
+
+const present = (p: PlanRecord) => {
+  const { districtId: _d, ...rest } = p;
+  return { ...rest, deadline: new Date(p.deadline).toISOString() };
+};
+
+/** The plan if it belongs to the caller's district; 404 otherwise. */
+export async function planInScope(sql: Sql, user: CurrentUser, id: string): Promise<PlanRecord> {
+  const [plan] = await sql<PlanRecord[]>`
+    select id, district_id as "districtId", year, name, deadline, catalogue_version as "catalogueVersion", indicators,
+      targets, deadlines, escalation, auto_dispatch_after as "autoDispatchAfter", status
+    from plans where id = ${id} and district_id = ${user.districtId}`;
+  if (!plan) throw notFound('plan');
+  return plan;
+}
+
+/** A value that fits the indicator's measure: yes/no is 0 or 1, a rate 0..100, a count a whole number. */
+function checkTarget(indicator: Indicator, value: number, field: string) {
+  const t = indicator.measure.type;
+  if (t === 'boolean' && value !== 0 && value !== 1) throw invalid(field, `${indicator.code} is yes/no: 1 or 0`);
+  if (t === 'rate' && (value < 0 || value > 100)) throw invalid(field, `${indicator.code} is a rate: 0 to 100`);
+  if (t === 'count' && (!Number.isInteger(value) || value < 0)) throw invalid(field, `${indicator.code} is a count: a whole number ≥ 0`);
+}
+
+const districtAdmin = requireRole('district_admin');
+const tagged = { security: [{ bearer: [] }], tags: ['plans'] };
+const updateTimeoutMs = 60_000;
+
+/** Yearly plans: create, issue (下达), dispatch (分办), progress, close with results and commendations. */
+export const plans = newRouter();
+plans.use('/plans', requireUser());
+plans.use('/plans/*', requireUser());
+
+plans.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/plans',
+    summary: 'Create a yearly plan (district admin)',
+    middleware: [districtAdmin] as const,
+    request: jsonBody(
+      z.object({
+        year: z.number().int().min(2000).max(2100),
+        name: z.string().trim().min(1).max(200),
+        deadline: isoDateTime.openapi({ description: 'default deadline of every task' }),
+        indicators: z.array(z.string()).min(1).optional().openapi({ description: 'indicator codes; all of the catalogue when absent' }),
+        catalogueVersion: z.number().int().min(1).optional(),
+        targets: z.record(z.string(), z.number()).optional().openapi({ description: 'district-wide target per indicator code, for every unit' }),
+        deadlines: z.record(z.string(), isoDateTime).optional().openapi({ description: 'deadline per indicator code' }),
+        escalation: z.record(z.string(), z.unknown()).optional(),
+        autoDispatchAfter: z.string().optional().openapi({ description: 'ISO-8601 duration after issue when townships that have not dispatched get the defaults, e.g. P7D' }),
+      }),
+    ),
+    responses: { 201: jsonOk(planSchema, 'created'), ...authErrors, ...unprocessable },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const sql = c.var.sql;
+    const version = body.catalogueVersion ? await catalogueVersion(sql, body.catalogueVersion) : await currentCatalogue(sql);
+    if (!version || version.status !== 'published') throw invalid('catalogueVersion', 'no such published catalogue version');
+    const byCode = new Map(version.body.indicators.map((i) => [i.code, i]));
+    const codes = body.indicators ?? version.body.indicators.map((i) => i.code);
+    codes.forEach((code, n) => {
+      if (!byCode.has(code)) throw invalid(`indicators[${n}]`, `${code} is not in catalogue version ${version.version}`);
+    });
+    if (new Set(codes).size !== codes.length) throw invalid('indicators', 'an indicator is listed twice');
+    for (const [code, value] of Object.entries(body.targets ?? {})) {
+      if (!codes.includes(code)) throw invalid(`targets.${code}`, 'not an indicator of this plan');
+      checkTarget(byCode.get(code)!, value, `targets.${code}`);
+    }
+    for (const code of Object.keys(body.deadlines ?? {})) if (!codes.includes(code)) throw invalid(`deadlines.${code}`, 'not an indicator of this plan');
+    if (body.autoDispatchAfter !== undefined && parseIsoDuration(body.autoDispatchAfter) === null) throw invalid('autoDispatchAfter', 'an ISO-8601 duration such as P7D or PT1H');
+    const created = await transaction(sql, async (tx) => {
+      const [row] = await tx<{ id: string }[]>`
+        insert into plans (district_id, year, name, deadline, catalogue_version, indicators, targets, deadlines, escalation, auto_dispatch_after, created_by)
+        values (${c.var.user.districtId}, ${body.year}, ${body.name}, ${body.deadline}, ${version.version}, ${codes},
+          ${tx.json(body.targets ?? {})}, ${tx.json(body.deadlines ?? {})}, ${tx.json((body.escalation ?? {}) as never)},
+          ${body.autoDispatchAfter ?? null}, ${c.var.user.id})
+        returning id`;
+      await appendAudit(tx, { actor: c.var.user, action: 'plan.create', subjectType: 'plan', subjectId: row!.id, toState: 'draft', summary: { year: body.year, indicators: codes.length } });
+      return row!;
+    });
+    return c.json(present(await planInScope(sql, c.var.user, created.id)), 201);
+  },
+);
+
+plans.openapi(
+  createRoute({ ...tagged, method: 'get', path: '/plans', summary: 'Plans of the caller’s district, newest first', responses: { 200: jsonOk(z.object({ items: z.array(planSchema) })), ...authErrors } }),
+  async (c) => {
+    const rows = await c.var.sql<{ id: string }[]>`select id from plans where district_id = ${c.var.user.districtId} order by created_at desc limit 200`;
+    const items = await Promise.all(rows.map((r) => planInScope(c.var.sql, c.var.user, r.id)));
+    return c.json({ items: items.map(present) }, 200);
+  },
+);
+
+plans.openapi(
+  createRoute({
+    ...tagged,
+    method: 'get',
+    path: '/plans/{id}',
+    summary: 'A plan and its progress: task counts by state, overall and per township (within the caller’s part of the tree)',
+    request: { params: idParam },
+    responses: { 200: jsonOk(planSchema.extend({ progress: z.record(z.string(), z.unknown()) })), ...authErrors },
+  }),
+  async (c) => {
+    const plan = await planInScope(c.var.sql, c.var.user, c.req.valid('param').id);
+    return c.json({ ...present(plan), progress: await planProgress(c.var.sql, c.var.user, plan.id) }, 200);
+  },
+);
+
+plans.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/plans/{id}/issue',
+    summary: '下达: send the plan to every township (district admin)',
+    middleware: [districtAdmin] as const,
+    request: { params: idParam },
+    responses: { 200: jsonOk(planSchema, 'issued'), 202: jsonOk(planSchema, 'issuing; the tasks are still being written'), ...authErrors, ...conflictError },
+  }),
+  async (c) => {
+    const sql = c.var.sql;
+    const plan = await planInScope(sql, c.var.user, c.req.valid('param').id);
+    if (plan.status !== 'draft') throw conflict(`the plan is already ${plan.status}`, { state: plan.status });
+    try {
+      await c.var.temporal.workflow.start<typeof planCycle>('planCycle', {
+        taskQueue: c.var.deps.env.TEMPORAL_TASK_QUEUE,
+        workflowId: planCycleWorkflowId(plan.id),
+        args: [{ planId: plan.id, autoDispatchAfterMs: plan.autoDispatchAfter ? parseIsoDuration(plan.autoDispatchAfter)! : undefined }],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('the plan is already being issued', { state: 'issuing' });
+      throw err;
+    }
+    // The workflow writes the tasks; wait a little so small plans answer "issued" at once.
+    for (let i = 0; i < 100; i++) {
+      const now = await planInScope(sql, c.var.user, plan.id);
+      if (now.status !== 'draft') return c.json(present(now), 200);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return c.json(present(plan), 202);
+  },
+);
+
+plans.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/plans/{id}/dispatch',
+    summary: '分办: a township splits the plan to its grassroots units, optionally a subset, with per-unit overrides',
+    middleware: [requireRole('township_officer', 'district_admin'), idempotent()] as const,
+    request: {
+      params: idParam,
+      ...jsonBody(
+        z.object({
+          townshipId: z.string().uuid().optional().openapi({ description: 'district admin only: which township to dispatch for' }),
+          units: z.array(z.string().uuid()).min(1).optional(),
+          overrides: z
+            .array(
+              z.object({
+                unitId: z.string().uuid(),
+                indicator: z.string(),
+                target: z.number().optional().openapi({ description: 'stricter than the district’s, never looser' }),
+                deadline: isoDateTime.optional().openapi({ description: 'earlier than the district’s, never later' }),
+                notApplicable: z.boolean().optional(),
+              }),
+            )
+            .optional(),
+        }),
+      ),
+    },
+    responses: { 200: jsonOk(z.record(z.string(), z.unknown()), 'dispatched'), ...authErrors, ...conflictError, ...unprocessable },
+  }),
+  async (c) => {
+    const user = c.var.user;
+    const body = c.req.valid('json');
+    const sql = c.var.sql;
+    const plan = await planInScope(sql, user, c.req.valid('param').id);
+    if (plan.status !== 'issued') throw conflict(`the plan is ${plan.status}; only an issued plan is dispatched`, { state: plan.status });
+    const townshipId = user.role === 'township_officer' ? user.orgId : body.townshipId;
+    if (user.role === 'township_officer' && body.townshipId && body.townshipId !== user.orgId) throw forbidden('you dispatch for your own township only');
+    if (!townshipId) throw invalid('townshipId', 'name the township to dispatch for');
+    const units = await sql<{ id: string; level: 'grassroots'; unitType: string | null; sizeClass: string | null }[]>`
+      select id, level, unit_type as "unitType", size_class as "sizeClass" from orgs
+      where township_id = ${townshipId} and level = 'grassroots' and district_id = ${user.districtId}`;
+    if (units.length === 0 && user.role === 'district_admin') throw invalid('townshipId', 'no such township in your district');
+    const unitById = new Map(units.map((u) => [u.id, u]));
+    body.units?.forEach((id, n) => {
+      if (!unitById.has(id)) throw invalid(`units[${n}]`, 'not a unit of this township');
+    });
+    const catalogue = (await catalogueVersion(sql, plan.catalogueVersion))!.body;
+    const byCode = new Map(catalogue.indicators.map((i) => [i.code, i]));
+    const overrides: UnitOverride[] = (body.overrides ?? []).map((o, n) => {
+      const field = `overrides[${n}]`;
+      const unit = unitById.get(o.unitId);
+      if (!unit) throw invalid(`${field}.unitId`, 'not a unit of this township');
+      const indicator = byCode.get(o.indicator);
+      if (!indicator || !plan.indicators.includes(o.indicator)) throw invalid(`${field}.indicator`, `${o.indicator} is not in this plan`);
+      if (o.target !== undefined) {
+        checkTarget(indicator, o.target, `${field}.target`);
+        const base = districtTarget(plan, indicator, unit);
+        if (isLooser(indicator, o.target, base)) throw invalid(`${field}.target`, `${o.target} is looser than the district's target ${base} for ${o.indicator}`);
+      }
+      if (o.deadline !== undefined) {
+        const base = districtDeadline(plan, o.indicator);
+        if (Date.parse(o.deadline) > Date.parse(base)) throw invalid(`${field}.deadline`, `later than the district's deadline ${base} for ${o.indicator}`);
+      }
+      return { unitId: o.unitId, indicator: o.indicator, target: o.target, deadline: o.deadline, notApplicable: o.notApplicable };
+    });
+    const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
+    try {
+      const result = await withinTime(
+        handle.executeUpdate(dispatchUpdate, { args: [{ townshipId, unitIds: body.units, overrides, actor: actorOf(user) }], updateId: c.get('effectId') }),
+        updateTimeoutMs * 5,
+        'retry with the same Idempotency-Key; units already dispatched are not dispatched twice',
+      );
+      return c.json(result as unknown as Record<string, unknown>, 200);
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      mapWorkflowFailure(err);
+    }
+  },
+);
+
+plans.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/plans/{id}/close',
+    summary: 'Close the cycle: freeze open tasks, score every unit, list commendations and de-listings (district admin)',
+    middleware: [districtAdmin, idempotent()] as const,
+    request: { params: idParam },
+    responses: { 200: jsonOk(z.record(z.string(), z.unknown()), 'closed'), ...authErrors, ...conflictError },
+  }),
+  async (c) => {
+    const plan = await planInScope(c.var.sql, c.var.user, c.req.valid('param').id);
+    if (plan.status !== 'issued') throw conflict(`the plan is ${plan.status}; only an issued plan is closed`, { state: plan.status });
+    const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
+    try {
+      const result = await withinTime(
+        handle.executeUpdate(closeUpdate, { args: [{ actor: actorOf(c.var.user) }], updateId: c.get('effectId') }),
+        updateTimeoutMs * 5,
+        'retry with the same Idempotency-Key',
+      );
+      return c.json(result as unknown as Record<string, unknown>, 200);
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      mapWorkflowFailure(err);
+    }
+  },
+);

@@ -1,0 +1,263 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { auditTrail } from '../db/queries/audit';
+import { findTaskInScope, listTasks, taskReports, type TaskRow } from '../db/queries/tasks';
+import { categoryCodeSchema } from '../indicators';
+import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
+import { claimUpdate, evaluateUpdate, exitUpdate, reportUpdate, unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
+import { actorOf } from './actor';
+import type { AppEnv, CurrentUser } from './context';
+import { idempotent } from './middleware/idempotency';
+import { requireRole, requireUser } from './middleware/auth';
+import { newRouter } from './router';
+import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
+import { mapWorkflowFailure, withinTime } from './temporal-errors';
+
+const states = ['issued', 'dispatched', 'claimed', 'reported', 'returned', 'reviewed', 'approved', 'exited'] as const;
+
+const taskSchema = z
+  .object({
+    id: z.string(),
+    planId: z.string(),
+    orgId: z.string(),
+    orgName: z.string(),
+    orgCode: z.string(),
+    townshipId: z.string(),
+    indicator: z.string(),
+    category: z.string(),
+    department: z.string(),
+    twoTier: z.boolean(),
+    state: z.enum(states),
+    target: z.number(),
+    deadline: z.string(),
+    responsible: z.string().nullable(),
+    value: z.number().nullable(),
+    points: z.number().nullable(),
+    maxPoints: z.number(),
+    exitReason: z.string().nullable(),
+    frozen: z.boolean(),
+    version: z.number().openapi({ description: 'send back as If-Match or `version` to refuse a stale action' }),
+  })
+  .openapi('Task');
+
+const present = (t: TaskRow) => {
+  const { districtId: _d, updatedAt: _u, ...rest } = t;
+  return { ...rest, state: t.state as (typeof states)[number], deadline: new Date(t.deadline).toISOString() };
+};
+
+const encodeCursor = (t: TaskRow) => Buffer.from(`${new Date(t.deadline).toISOString()}|${t.id}`).toString('base64url');
+function decodeCursor(cursor: string) {
+  const [deadline, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!deadline || !id || Number.isNaN(Date.parse(deadline)) || !/^[0-9a-f-]{36}$/.test(id)) throw invalid('cursor', 'not a cursor this API gave out');
+  return { deadline, id };
+}
+
+/** The version the caller read: If-Match or the body's `version`. */
+function expectedVersion(c: Context<AppEnv>, body: { version?: number }): number | undefined {
+  const header = c.req.header('if-match')?.replace(/^W\//, '').replace(/"/g, '');
+  if (header !== undefined && header !== '' && header !== '*') {
+    if (!/^\d+$/.test(header)) throw invalid('If-Match', 'the task version you read, e.g. "3"');
+    return Number(header);
+  }
+  return body.version;
+}
+
+/** Who may use which verb on which task; the workflow then decides whether the move is legal now. */
+function assertMay(user: CurrentUser, verb: 'claim' | 'report' | 'evaluate' | 'exit', task: TaskRow) {
+  const ownDuty = task.orgId === user.orgId;
+  switch (verb) {
+    case 'claim':
+    case 'report':
+      if (!ownDuty) throw forbidden(`only the unit responsible may ${verb} this task`);
+      return;
+    case 'evaluate':
+      if (user.role === 'grassroots_chair') throw forbidden('a unit cannot evaluate tasks');
+      if (user.role === 'department_staff' && task.department !== user.department) throw forbidden(`${task.indicator} is owned by ${task.department}`);
+      return;
+    case 'exit':
+      if (user.role !== 'township_officer' && user.role !== 'district_admin') throw forbidden('only a township officer or the district admin takes a task out');
+      return;
+  }
+}
+
+async function loadForAction(c: Context<AppEnv>, id: string, verb: 'claim' | 'report' | 'evaluate' | 'exit') {
+  const user = c.var.user;
+  const task = await findTaskInScope(c.var.sql, user, id);
+  if (!task) throw notFound('task');
+  assertMay(user, verb, task);
+  const [plan] = await c.var.sql<{ status: string }[]>`select status from plans where id = ${task.planId}`;
+  if (plan!.status !== 'issued' || task.frozen) throw conflict(`the plan is ${plan!.status}; its tasks are frozen`, { state: task.state });
+  if (task.state === 'issued') throw conflict('the task is waiting for its township to dispatch it', { state: task.state, version: task.version });
+  return task;
+}
+
+/** Send the verb to the unit's workflow, wait for it to land in PostgreSQL, and answer with the task as it now is. */
+async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<Context<AppEnv>['var']['temporal']['workflow']['getHandle']>, updateId: string | undefined) => Promise<unknown>) {
+  const handle = c.var.temporal.workflow.getHandle(unitTasksWorkflowId(task.planId, task.orgId));
+  try {
+    await withinTime(send(handle, c.get('effectId')), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
+  } catch (err) {
+    if (err instanceof DomainError) throw err;
+    mapWorkflowFailure(err);
+  }
+  const fresh = (await findTaskInScope(c.var.sql, c.var.user, task.id))!;
+  c.header('ETag', `"${fresh.version}"`);
+  return c.json(present(fresh), 200);
+}
+
+const tagged = { security: [{ bearer: [] }], tags: ['tasks'] };
+const version = z.number().int().min(0).optional().openapi({ description: 'the task version you read (or send If-Match); a stale one is refused with 409' });
+const verbResponses = { 200: jsonOk(taskSchema, 'the task after the action'), ...authErrors, ...conflictError, ...unprocessable };
+
+/** Tasks: each user's inbox, one task with its history, and the verbs 领办 反馈 评价 退出. */
+export const tasks = newRouter();
+tasks.use('/tasks', requireUser());
+tasks.use('/tasks/*', requireUser());
+
+tasks.openapi(
+  createRoute({
+    ...tagged,
+    method: 'get',
+    path: '/tasks',
+    summary: 'The caller’s inbox: the tasks they may see, by deadline, with filters and cursor paging',
+    request: {
+      query: z.object({
+        planId: z.string().uuid().optional(),
+        state: z.enum(states).optional(),
+        indicator: z.string().max(10).optional(),
+        category: categoryCodeSchema.optional(),
+        unitId: z.string().uuid().optional(),
+        townshipId: z.string().uuid().optional(),
+        dueBefore: z.iso.datetime({ offset: true }).optional(),
+        cursor: z.string().max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+      }),
+    },
+    responses: { 200: jsonOk(z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() })), ...authErrors },
+  }),
+  async (c) => {
+    const { cursor, limit, ...filter } = c.req.valid('query');
+    const rows = await listTasks(c.var.sql, c.var.user, { ...filter, after: cursor ? decodeCursor(cursor) : undefined, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return c.json({ items: page.map(present), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null }, 200);
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    ...tagged,
+    method: 'get',
+    path: '/tasks/{id}',
+    summary: 'One task with its reports and its full history',
+    request: { params: idParam },
+    responses: { 200: jsonOk(taskSchema.extend({ reports: z.array(z.record(z.string(), z.unknown())), history: z.array(z.record(z.string(), z.unknown())) })), ...authErrors },
+  }),
+  async (c) => {
+    const task = await findTaskInScope(c.var.sql, c.var.user, c.req.valid('param').id);
+    if (!task) throw notFound('task');
+    const [reports, history] = await Promise.all([taskReports(c.var.sql, task.id), auditTrail(c.var.sql, 'task', task.id)]);
+    c.header('ETag', `"${task.version}"`);
+    return c.json({ ...present(task), reports, history }, 200);
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/tasks/{id}/claim',
+    summary: '领办: the unit claims its task and names who is responsible',
+    middleware: [requireRole('grassroots_chair', 'township_officer'), idempotent()] as const,
+    request: { params: idParam, ...jsonBody(z.object({ responsible: z.string().trim().min(1).max(100), version })) },
+    responses: verbResponses,
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const task = await loadForAction(c, c.req.valid('param').id, 'claim');
+    const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), responsible: body.responsible };
+    return act(c, task, (h, updateId) => h.executeUpdate(claimUpdate, { args: [input], updateId }));
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/tasks/{id}/report',
+    summary: '反馈: report the measured value with evidence; progress reports may come before the final one',
+    middleware: [requireRole('grassroots_chair', 'township_officer'), idempotent()] as const,
+    request: {
+      params: idParam,
+      ...jsonBody(
+        z.object({
+          value: z.number().openapi({ description: 'yes/no: 1 or 0; rate: percent; count: number this year' }),
+          note: z.string().max(2000).optional(),
+          evidence: z.array(z.string().uuid()).max(50).optional().openapi({ description: 'ids from POST /api/v1/uploads' }),
+          final: z.boolean().default(false),
+          version,
+        }),
+      ),
+    },
+    responses: verbResponses,
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const task = await loadForAction(c, c.req.valid('param').id, 'report');
+    if (body.evidence?.length) {
+      const known = await c.var.sql<{ id: string }[]>`select id from uploads where id in ${c.var.sql(body.evidence)} and org_id = ${task.orgId}`;
+      const ok = new Set(known.map((k) => k.id));
+      body.evidence.forEach((id, n) => {
+        if (!ok.has(id)) throw invalid(`evidence[${n}]`, 'no such upload of this unit');
+      });
+    }
+    const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), value: body.value, note: body.note, evidence: body.evidence, final: body.final };
+    return act(c, task, (h, updateId) => h.executeUpdate(reportUpdate, { args: [input], updateId }));
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/tasks/{id}/evaluate',
+    summary: '评价: approve (with an optional score) or return for rework with a reason and maybe a new deadline; the district confirms two-tier indicators',
+    middleware: [requireRole('township_officer', 'district_admin', 'department_staff'), idempotent()] as const,
+    request: {
+      params: idParam,
+      ...jsonBody(
+        z.object({
+          decision: z.enum(['approve', 'return']),
+          score: z.number().min(0).optional().openapi({ description: 'points awarded; computed from the scoring rule when absent' }),
+          reason: z.string().trim().max(2000).optional(),
+          deadline: z.iso.datetime({ offset: true }).optional(),
+          version,
+        }),
+      ),
+    },
+    responses: verbResponses,
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const task = await loadForAction(c, c.req.valid('param').id, 'evaluate');
+    const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), decision: body.decision, score: body.score, reason: body.reason, deadline: body.deadline };
+    return act(c, task, (h, updateId) => h.executeUpdate(evaluateUpdate, { args: [input], updateId }));
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/tasks/{id}/exit',
+    summary: '退出: take a task out of the programme (not applicable, unit dissolved or merged, exemption)',
+    middleware: [requireRole('township_officer', 'district_admin'), idempotent()] as const,
+    request: { params: idParam, ...jsonBody(z.object({ reason: z.string().trim().min(2).max(2000), version })) },
+    responses: verbResponses,
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const task = await loadForAction(c, c.req.valid('param').id, 'exit');
+    const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), reason: body.reason };
+    return act(c, task, (h, updateId) => h.executeUpdate(exitUpdate, { args: [input], updateId }));
+  },
+);

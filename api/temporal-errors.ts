@@ -1,0 +1,43 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError } from '../lib/errors';
+import { failureTypes } from '../workflows/unit-tasks.contract';
+
+/** Turn a workflow's refusal into the HTTP answer it stands for; anything else is rethrown. */
+export function mapWorkflowFailure(err: unknown): never {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const failure = err.cause;
+    const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
+    switch (failure.type) {
+      case failureTypes.illegalTransition:
+        throw new DomainError('illegal_transition', failure.message, 409, details);
+      case failureTypes.stale:
+        throw new DomainError('stale', failure.message, 409, details);
+      case failureTypes.invalid:
+        throw new DomainError('invalid', failure.message, 422, details);
+      case failureTypes.notAllowed:
+        throw new DomainError('forbidden', failure.message, 403);
+      case failureTypes.notFound:
+        throw new DomainError('not_found', 'task not found', 404);
+    }
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    throw new DomainError('not_running', 'this task is not running in the cycle (not yet dispatched, or its plan is closed)', 409);
+  }
+  throw err;
+}
+
+/** Wait for `work` at most `ms`; on timeout throw a 503 telling the caller how to retry safely. */
+export async function withinTime<T>(work: Promise<T>, ms: number, retryHint: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DomainError('busy', `the cycle service did not answer within ${ms / 1000} s; ${retryHint}`, 503)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

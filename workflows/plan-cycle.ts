@@ -1,0 +1,90 @@
+// One workflow per plan: 下达 (issue) to every township, 分办 (dispatch) per township, optional
+// automatic dispatch for townships that do not act in time, and close (freeze, score, commend).
+import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  closeUpdate,
+  dispatchUpdate,
+  phaseQuery,
+  type CloseResult,
+  type DispatchInput,
+  type PlanCycleInput,
+  type PlanPhase,
+} from './plan-cycle.contract';
+import { failureTypes, type Actor } from './unit-tasks.contract';
+
+const { issuePlan, pendingTownships, closePlan } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+// Dispatching a large township starts hundreds of workflows; progress is heartbeated so a
+// killed worker is noticed within the heartbeat timeout and the retry resumes where it was.
+const { dispatchUnits } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export async function planCycle(input: PlanCycleInput): Promise<CloseResult> {
+  let phase: PlanPhase = 'issuing';
+  let result: CloseResult | undefined;
+  // Dispatches run one at a time: each reads and writes the plan's township rows.
+  let dispatching = Promise.resolve();
+
+  setHandler(phaseQuery, () => phase);
+
+  const dispatch = (request: DispatchInput) => {
+    const run = dispatching.then(() => dispatchUnits({ planId: input.planId, ...request }));
+    dispatching = run.then(() => undefined, () => undefined);
+    return run;
+  };
+
+  setHandler(dispatchUpdate, async (request) => {
+    await condition(() => phase !== 'issuing');
+    return dispatch(request);
+  }, {
+    validator: (_request: DispatchInput) => {
+      if (phase === 'closing' || phase === 'closed') {
+        throw ApplicationFailure.create({ type: failureTypes.illegalTransition, message: `the plan is ${phase}`, nonRetryable: true, details: [{ state: phase }] });
+      }
+    },
+  });
+
+  setHandler(closeUpdate, async ({ actor }) => {
+    await condition(() => phase === 'issued');
+    phase = 'closing';
+    await dispatching;
+    result = await closePlan({ planId: input.planId, actor });
+    phase = 'closed';
+    return result;
+  }, {
+    validator: (_request: { actor: Actor }) => {
+      if (phase === 'closing' || phase === 'closed') {
+        throw ApplicationFailure.create({ type: failureTypes.illegalTransition, message: `the plan is already ${phase}`, nonRetryable: true, details: [{ state: phase }] });
+      }
+    },
+  });
+
+  const issued = await issuePlan({ planId: input.planId });
+  // A township's own duties go straight to the township: there is nobody below to split them to.
+  for (const townshipId of issued.townshipDuties) {
+    await dispatchUnits({ planId: input.planId, townshipId, overrides: [], actor: null, townshipDuty: true });
+  }
+  phase = 'issued';
+
+  if (input.autoDispatchAfterMs !== undefined) {
+    // Whichever comes first: the time limit, or the plan closing.
+    const closedFirst = await condition(() => phase !== 'issued', input.autoDispatchAfterMs);
+    if (!closedFirst) {
+      for (const townshipId of await pendingTownships({ planId: input.planId })) {
+        if (phase !== 'issued') break;
+        await dispatch({ townshipId, overrides: [], actor: null });
+      }
+    }
+  }
+
+  await condition(() => phase === 'closed');
+  await condition(allHandlersFinished);
+  return result!;
+}

@@ -1,0 +1,90 @@
+// Contract of the unit-tasks workflow: one per (plan, unit), holding that unit's tasks for the year.
+// Imported by the API (to send updates) and by the workflow (to define them).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Indicator } from '../indicators';
+
+export type TaskState = 'issued' | 'dispatched' | 'claimed' | 'reported' | 'returned' | 'reviewed' | 'approved' | 'exited';
+
+/** Who is acting, as the API established it; `tier` decides which evaluations they may make. */
+export interface Actor {
+  id: string;
+  login: string;
+  tier: 'grassroots' | 'township' | 'district';
+}
+
+export interface TaskSpec {
+  taskId: string;
+  indicator: Indicator;
+  target: number;
+  deadline: string; // ISO date-time
+  /** Township duty tasks are evaluated by the district directly. */
+  townshipDuty: boolean;
+  /** Starts exited when the township marked it not applicable at dispatch. */
+  exitReason?: string;
+}
+
+export interface UnitTasksInput {
+  planId: string;
+  orgId: string;
+  tasks: TaskSpec[];
+}
+
+/** What the workflow knows of one task. */
+export interface TaskStatus {
+  taskId: string;
+  indicator: string;
+  state: TaskState;
+  version: number;
+  target: number;
+  deadline: string;
+  responsible: string | null;
+  reports: number;
+  value: number | null;
+  points: number | null;
+  exitReason: string | null;
+}
+
+/** Every verb names its task and, optionally, the version the caller read (a stale one is refused). */
+interface Verb {
+  taskId: string;
+  actor: Actor;
+  expectedVersion?: number;
+}
+export interface ClaimInput extends Verb {
+  responsible: string;
+}
+export interface ReportInput extends Verb {
+  value: number;
+  note?: string;
+  evidence?: string[];
+  final: boolean;
+}
+export interface EvaluateInput extends Verb {
+  decision: 'approve' | 'return';
+  score?: number;
+  reason?: string;
+  deadline?: string;
+}
+export interface ExitInput extends Verb {
+  reason: string;
+}
+
+export const claimUpdate = defineUpdate<TaskStatus, [ClaimInput]>('claim');
+export const reportUpdate = defineUpdate<TaskStatus, [ReportInput]>('report');
+export const evaluateUpdate = defineUpdate<TaskStatus, [EvaluateInput]>('evaluate');
+export const exitUpdate = defineUpdate<TaskStatus, [ExitInput]>('exit');
+/** The plan closed: freeze every open task as it stands and finish. */
+export const closeSignal = defineSignal('close');
+export const tasksQuery = defineQuery<TaskStatus[]>('tasks');
+
+/** Business id: one unit-tasks workflow per plan and unit. */
+export const unitTasksWorkflowId = (planId: string, orgId: string) => `plan-${planId}-unit-${orgId}`;
+
+/** Failure types the API maps to HTTP answers. */
+export const failureTypes = {
+  illegalTransition: 'IllegalTransition',
+  stale: 'StaleTask',
+  invalid: 'InvalidInput',
+  notFound: 'TaskNotFound',
+  notAllowed: 'NotAllowed',
+} as const;

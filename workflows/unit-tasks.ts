@@ -1,0 +1,211 @@
+// One workflow per (plan, unit): the unit's tasks for the year and every move they make.
+// Validators refuse illegal, stale and malformed verbs before anything enters history; handlers
+// change state synchronously, then wait for the PostgreSQL projection so the API reads its own write.
+import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { scoreValue } from '../indicators/scoring';
+import {
+  claimUpdate,
+  closeSignal,
+  evaluateUpdate,
+  exitUpdate,
+  failureTypes,
+  reportUpdate,
+  tasksQuery,
+  type Actor,
+  type TaskSpec,
+  type TaskState,
+  type TaskStatus,
+  type UnitTasksInput,
+} from './unit-tasks.contract';
+
+const { projectTask } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+interface Task extends TaskStatus {
+  spec: TaskSpec;
+}
+
+const done: readonly TaskState[] = ['approved', 'exited'];
+
+function refuse(type: string, message: string, details?: Record<string, unknown>): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : [] });
+}
+
+export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
+  const tasks = new Map<string, Task>(
+    input.tasks.map((spec) => [
+      spec.taskId,
+      {
+        spec,
+        taskId: spec.taskId,
+        indicator: spec.indicator.code,
+        state: spec.exitReason ? 'exited' : 'dispatched',
+        version: 1,
+        target: spec.target,
+        deadline: spec.deadline,
+        responsible: null,
+        reports: 0,
+        value: null,
+        points: null,
+        exitReason: spec.exitReason ?? null,
+      },
+    ]),
+  );
+  let closed = false;
+
+  const status = (t: Task): TaskStatus => {
+    const { spec: _spec, ...rest } = t;
+    return { ...rest };
+  };
+
+  /** Find the task and check the caller's view of it is current. */
+  function current(taskId: string, expectedVersion: number | undefined): Task {
+    if (closed) refuse(failureTypes.illegalTransition, 'the plan is closed; tasks are frozen', { state: 'frozen' });
+    const task = tasks.get(taskId);
+    if (!task) refuse(failureTypes.notFound, `task ${taskId} is not in this unit's plan`);
+    if (expectedVersion !== undefined && expectedVersion !== task.version) {
+      refuse(failureTypes.stale, `the task changed since version ${expectedVersion}; it is now version ${task.version} (${task.state})`, {
+        state: task.state,
+        version: task.version,
+      });
+    }
+    return task;
+  }
+
+  function mustBeIn(task: Task, allowed: TaskState[], verb: string) {
+    if (!allowed.includes(task.state)) {
+      refuse(failureTypes.illegalTransition, `cannot ${verb} a task that is ${task.state}`, { state: task.state, version: task.version });
+    }
+  }
+
+  /** Apply a change, then project it; the version orders projections and keys the audit entry. */
+  async function commit(task: Task, actor: Actor | null, action: string, from: TaskState, summary: Record<string, unknown>, report?: { value: number; note?: string; evidence?: string[]; final: boolean }) {
+    task.version += 1;
+    await projectTask({
+      planId: input.planId,
+      taskId: task.taskId,
+      version: task.version,
+      state: task.state,
+      responsible: task.responsible,
+      value: task.value,
+      points: task.points,
+      deadline: task.deadline,
+      exitReason: task.exitReason,
+      report: report ? { seq: task.reports, ...report, by: actor?.login ?? 'system', at: new Date().toISOString() } : undefined,
+      audit: { actorId: actor?.id ?? null, actorLogin: actor?.login ?? 'system', action, fromState: from, toState: task.state, summary },
+    });
+    return status(task);
+  }
+
+  setHandler(
+    claimUpdate,
+    async ({ taskId, actor, responsible }) => {
+      const task = tasks.get(taskId)!;
+      const from = task.state;
+      task.state = 'claimed';
+      task.responsible = responsible;
+      return commit(task, actor, 'task.claim', from, { responsible });
+    },
+    {
+      validator: ({ taskId, expectedVersion, actor, responsible }) => {
+        const task = current(taskId, expectedVersion);
+        if (actor.tier !== 'grassroots' && !task.spec.townshipDuty) refuse(failureTypes.notAllowed, 'only the unit itself claims its task');
+        mustBeIn(task, ['dispatched'], 'claim');
+        if (!responsible.trim()) refuse(failureTypes.invalid, 'responsible: name who is responsible', { field: 'responsible' });
+      },
+    },
+  );
+
+  setHandler(
+    reportUpdate,
+    async ({ taskId, actor, value, note, evidence, final }) => {
+      const task = tasks.get(taskId)!;
+      const from = task.state;
+      task.reports += 1;
+      task.value = value;
+      if (final) task.state = 'reported';
+      return commit(task, actor, final ? 'task.report' : 'task.progress', from, { value, final, evidence: evidence?.length ?? 0 }, { value, note, evidence, final });
+    },
+    {
+      validator: ({ taskId, expectedVersion, value, evidence, final }) => {
+        const task = current(taskId, expectedVersion);
+        mustBeIn(task, ['claimed', 'returned'], 'report on');
+        const type = task.spec.indicator.measure.type;
+        if (!Number.isFinite(value) || value < 0) refuse(failureTypes.invalid, 'value: must be a number ≥ 0', { field: 'value' });
+        if (type === 'boolean' && value !== 0 && value !== 1) refuse(failureTypes.invalid, 'value: a yes/no indicator takes 1 (yes) or 0 (no)', { field: 'value' });
+        if (type === 'rate' && value > 100) refuse(failureTypes.invalid, 'value: a rate is a percentage from 0 to 100', { field: 'value' });
+        if (final && task.spec.indicator.evidence.required && !(evidence && evidence.length > 0)) {
+          refuse(failureTypes.invalid, `evidence: ${task.indicator} needs evidence with the final report`, { field: 'evidence' });
+        }
+      },
+    },
+  );
+
+  setHandler(
+    evaluateUpdate,
+    async ({ taskId, actor, decision, score, reason, deadline }) => {
+      const task = tasks.get(taskId)!;
+      const from = task.state;
+      if (decision === 'return') {
+        task.state = 'returned';
+        if (deadline) task.deadline = deadline;
+        return commit(task, actor, 'task.return', from, { reason, deadline: deadline ?? null });
+      }
+      const computed = scoreValue(task.spec.indicator, task.target, task.value ?? 0).points;
+      task.points = score ?? computed;
+      // Two-tier indicators wait for the district after the township approves.
+      task.state = actor.tier === 'township' && task.spec.indicator.twoTier ? 'reviewed' : 'approved';
+      return commit(task, actor, task.state === 'reviewed' ? 'task.review' : 'task.approve', from, { points: task.points, computed, overridden: score !== undefined });
+    },
+    {
+      validator: ({ taskId, expectedVersion, actor, decision, score, reason, deadline }) => {
+        const task = current(taskId, expectedVersion);
+        if (actor.tier === 'grassroots') refuse(failureTypes.notAllowed, 'a unit cannot evaluate its own task');
+        if (actor.tier === 'township') {
+          if (task.spec.townshipDuty) refuse(failureTypes.notAllowed, 'the district evaluates a township’s own duties');
+          mustBeIn(task, ['reported'], 'evaluate');
+        } else {
+          mustBeIn(task, task.spec.townshipDuty ? ['reported'] : ['reviewed'], 'evaluate at district level');
+        }
+        if (decision === 'return') {
+          if (!reason?.trim()) refuse(failureTypes.invalid, 'reason: a return for rework needs a reason', { field: 'reason' });
+          if (deadline !== undefined && !(Date.parse(deadline) > Date.now())) refuse(failureTypes.invalid, 'deadline: the new deadline must be in the future', { field: 'deadline' });
+        } else if (score !== undefined && (score < 0 || score > task.spec.indicator.points)) {
+          refuse(failureTypes.invalid, `score: must be between 0 and ${task.spec.indicator.points}`, { field: 'score' });
+        }
+      },
+    },
+  );
+
+  setHandler(
+    exitUpdate,
+    async ({ taskId, actor, reason }) => {
+      const task = tasks.get(taskId)!;
+      const from = task.state;
+      task.state = 'exited';
+      task.exitReason = reason;
+      return commit(task, actor, 'task.exit', from, { reason });
+    },
+    {
+      validator: ({ taskId, expectedVersion, actor, reason }) => {
+        const task = current(taskId, expectedVersion);
+        if (actor.tier === 'grassroots') refuse(failureTypes.notAllowed, 'only the township or the district takes a task out of the programme');
+        if (done.includes(task.state)) refuse(failureTypes.illegalTransition, `cannot exit a task that is ${task.state}`, { state: task.state, version: task.version });
+        if (!reason.trim()) refuse(failureTypes.invalid, 'reason: say why the task leaves the programme', { field: 'reason' });
+      },
+    },
+  );
+
+  setHandler(tasksQuery, () => [...tasks.values()].map(status));
+  setHandler(closeSignal, () => {
+    closed = true;
+  });
+
+  await condition(() => closed);
+  // Let updates already accepted finish their projections before the workflow ends.
+  await condition(allHandlersFinished);
+  return [...tasks.values()].map(status);
+}
