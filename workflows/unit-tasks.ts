@@ -19,8 +19,9 @@ import {
   type UnitTasksInput,
 } from './unit-tasks.contract';
 
+// One short transaction: a worker that dies mid-write is retried within seconds.
 const { projectTask } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 

@@ -1,0 +1,124 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoStack, type DemoStack } from '../support/demo';
+import { spawnWorker } from '../support/stack';
+
+// The worker runs as its own process so it can be killed the way a crash or a power cut would.
+let s: DemoStack;
+let worker: ChildProcess;
+let planId: string;
+let district: string;
+const year = new Date().getUTCFullYear() + 2;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitUntil(what: string, probe: () => Promise<boolean>, ms = 120_000) {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+const count = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
+function kill(child: ChildProcess) {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  return exited;
+}
+
+beforeAll(async () => {
+  s = await startDemoStack();
+  worker = spawnWorker(s);
+  district = await s.token('district');
+});
+afterAll(async () => {
+  if (worker.exitCode === null) await kill(worker);
+  await s?.stop();
+});
+
+describe('killing the worker', () => {
+  it('in the middle of dispatch leaves exactly one task per (plan, unit, indicator), all dispatched once', { timeout: 300_000 }, async () => {
+    const created = await s.call('POST', '/api/v1/plans', { token: district, body: { year, name: '耐久性测试', deadline: `${year}-11-30T00:00:00Z` } });
+    planId = created.body.id;
+    const issued = await s.call('POST', `/api/v1/plans/${planId}/issue`, { token: district });
+    expect(issued.status).toBe(200);
+    const townships = await s.db.sql<{ id: string }[]>`select id from orgs where level = 'township' order by code`;
+    const units = await count(s.db.sql<{ n: number }[]>`select count(*)::int as n from orgs where level = 'grassroots' and status = 'active'`);
+
+    const dispatched = () => count(s.db.sql<{ n: number }[]>`select count(*)::int as n from tasks where plan_id = ${planId} and version > 0`);
+    const calls = townships.map((t, n) =>
+      s.call('POST', `/api/v1/plans/${planId}/dispatch`, { token: district, body: { townshipId: t.id }, headers: { 'idempotency-key': `dispatch-${n}` } }),
+    );
+    await waitUntil('dispatch under way', async () => (await dispatched()) >= 23 * 20);
+    const atKill = await dispatched();
+    await kill(worker);
+    expect(atKill).toBeLessThan(units * 23); // killed mid-way, not after
+    await sleep(1000);
+    worker = spawnWorker(s);
+
+    const answers = await Promise.all(calls);
+    for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
+    const rows = await s.db.sql<{ n: number; distinct: number; dispatched: number }[]>`
+      select count(*)::int as n, count(distinct (org_id, indicator))::int as distinct,
+        count(*) filter (where state = 'dispatched' and version = 1)::int as dispatched
+      from tasks where plan_id = ${planId}`;
+    expect(rows[0]).toEqual({ n: units * 23, distinct: units * 23, dispatched: units * 23 });
+    const audits = await count(s.db.sql<{ n: number }[]>`
+      select count(*)::int as n from audit_log a join tasks t on t.id::text = a.subject_id
+      where t.plan_id = ${planId} and a.action = 'task.dispatch'`);
+    expect(audits).toBe(units * 23);
+    const temporalCount = await countUnitWorkflows(planId);
+    expect(temporalCount).toBe(units);
+  });
+
+  it('during a burst of reports loses no acknowledged report and duplicates none', { timeout: 300_000 }, async () => {
+    const chairs = ['unit-0001', 'unit-0002', 'unit-0003'];
+    const jobs: { token: string; taskId: string; value: number; key: string }[] = [];
+    for (const login of chairs) {
+      const token = await s.token(login);
+      const inbox = await s.call('GET', `/api/v1/tasks?planId=${planId}&category=HL&limit=50`, { token });
+      for (const t of inbox.body.items) {
+        const claimed = await s.call('POST', `/api/v1/tasks/${t.id}/claim`, { token, body: { responsible: '负责人' } });
+        expect(claimed.status).toBe(200);
+        // Distinct values, each valid for its measure (HL-01 is yes/no).
+        jobs.push({ token, taskId: t.id, value: t.indicator === 'HL-01' ? 1 : 10 + jobs.length, key: `burst-${t.id}` });
+      }
+    }
+    const reportsIn = () => count(s.db.sql<{ n: number }[]>`select count(*)::int as n from task_reports r join tasks t on t.id = r.task_id where t.plan_id = ${planId}`);
+    const send = (j: (typeof jobs)[number]) =>
+      s.call('POST', `/api/v1/tasks/${j.taskId}/report`, { token: j.token, body: { value: j.value }, headers: { 'idempotency-key': j.key } });
+    const first = jobs.map(send);
+    await waitUntil('some reports in', async () => (await reportsIn()) >= 3);
+    await kill(worker);
+    await sleep(1000);
+    worker = spawnWorker(s);
+    const answers = await Promise.all(first);
+
+    // What was acknowledged is stored; what was not is retried with the same key, as a client would.
+    for (const [n, a] of answers.entries()) {
+      let answer = a;
+      while (answer.status !== 200) {
+        expect([503]).toContain(answer.status);
+        answer = await send(jobs[n]!);
+      }
+      expect(answer.body.value).toBe(jobs[n]!.value);
+    }
+    const stored = await s.db.sql<{ taskId: string; n: number; value: number }[]>`
+      select task_id as "taskId", count(*)::int as n, max(value)::float8 as value from task_reports
+      where task_id in ${s.db.sql(jobs.map((j) => j.taskId))} group by task_id`;
+    expect(stored).toHaveLength(jobs.length);
+    for (const row of stored) {
+      expect(row.n).toBe(1);
+      expect(row.value).toBe(jobs.find((j) => j.taskId === row.taskId)!.value);
+    }
+  });
+});
+
+/** How many unit-tasks workflows Temporal holds for the plan. */
+async function countUnitWorkflows(plan: string) {
+  const { Client, Connection } = await import('@temporalio/client');
+  const client = new Client({ connection: await Connection.connect({ address: s.env.TEMPORAL_ADDRESS }) });
+  let n = 0;
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'unitTasks'` })) if (wf.workflowId.startsWith(`plan-${plan}-unit-`)) n++;
+  await client.connection.close();
+  return n;
+}
