@@ -16,7 +16,7 @@ import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { actorOf } from './actor';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
-import { mapWorkflowFailure, withinTime } from './temporal-errors';
+import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 const planSchema = z
@@ -261,7 +261,10 @@ plans.openapi(
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
     try {
       const result = await withinTime(
-        handle.executeUpdate(dispatchUpdate, { args: [{ townshipId, unitIds: body.units, overrides, actor: actorOf(user) }], updateId: c.get('effectId') }),
+        retryWhileBusy(
+          () => handle.executeUpdate(dispatchUpdate, { args: [{ townshipId, unitIds: body.units, overrides, actor: actorOf(user) }], updateId: c.get('effectId') }),
+          updateTimeoutMs * 5,
+        ),
         updateTimeoutMs * 5,
         'retry with the same Idempotency-Key; units already dispatched are not dispatched twice',
       );
@@ -289,7 +292,7 @@ plans.openapi(
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
     try {
       const result = await withinTime(
-        handle.executeUpdate(closeUpdate, { args: [{ actor: actorOf(c.var.user) }], updateId: c.get('effectId') }),
+        retryWhileBusy(() => handle.executeUpdate(closeUpdate, { args: [{ actor: actorOf(c.var.user) }], updateId: c.get('effectId') }), updateTimeoutMs * 5),
         updateTimeoutMs * 5,
         'retry with the same Idempotency-Key',
       );

@@ -11,7 +11,7 @@ import { idempotent } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
-import { mapWorkflowFailure, withinTime } from './temporal-errors';
+import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
 
 const states = ['issued', 'dispatched', 'claimed', 'reported', 'returned', 'reviewed', 'approved', 'exited'] as const;
 
@@ -95,7 +95,7 @@ async function loadForAction(c: Context<AppEnv>, id: string, verb: 'claim' | 're
 async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<Context<AppEnv>['var']['temporal']['workflow']['getHandle']>, updateId: string | undefined) => Promise<unknown>) {
   const handle = c.var.temporal.workflow.getHandle(unitTasksWorkflowId(task.planId, task.orgId));
   try {
-    await withinTime(send(handle, c.get('effectId')), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
+    await withinTime(retryWhileBusy(() => send(handle, c.get('effectId')), 30_000), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
   } catch (err) {
     if (err instanceof DomainError) throw err;
     mapWorkflowFailure(err);

@@ -41,3 +41,26 @@ export async function withinTime<T>(work: Promise<T>, ms: number, retryHint: str
     clearTimeout(timer);
   }
 }
+
+/** Temporal admits a bounded number of in-flight updates per workflow (10 by default). */
+function isBusy(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: number } } | undefined)?.cause;
+  return cause?.code === 8 || (err instanceof Error && /RESOURCE_EXHAUSTED/.test(err.message));
+}
+
+/**
+ * Run `send`, retrying with back-off while the workflow is at its in-flight update limit, e.g. when
+ * every township dispatches at the same moment. Past `deadlineMs` the caller gets a 503 to retry.
+ */
+export async function retryWhileBusy<T>(send: () => Promise<T>, deadlineMs: number): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (let wait = 200; ; wait = Math.min(wait * 2, 5000)) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      if (Date.now() + wait > deadline) throw new DomainError('busy', 'too many changes to this plan are under way at once; retry shortly with the same Idempotency-Key', 503);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

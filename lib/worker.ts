@@ -22,6 +22,9 @@ export function buildWorker(options: WorkerOptions): Promise<Worker> {
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities(options.deps),
     shutdownGraceTime: '10s',
+    // A district has thousands of unit workflows that are idle most of the year: keep a bounded
+    // number in memory and replay the rest from history when a verb arrives.
+    maxCachedWorkflows: 500,
   });
 }
 

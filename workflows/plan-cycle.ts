@@ -29,15 +29,18 @@ const { dispatchUnits } = proxyActivities<Activities>({
 export async function planCycle(input: PlanCycleInput): Promise<CloseResult> {
   let phase: PlanPhase = 'issuing';
   let result: CloseResult | undefined;
-  // Dispatches run one at a time: each reads and writes the plan's township rows.
-  let dispatching = Promise.resolve();
+  // Townships dispatch in parallel (their rows are disjoint); close waits until none is running.
+  let dispatching = 0;
 
   setHandler(phaseQuery, () => phase);
 
-  const dispatch = (request: DispatchInput) => {
-    const run = dispatching.then(() => dispatchUnits({ planId: input.planId, ...request }));
-    dispatching = run.then(() => undefined, () => undefined);
-    return run;
+  const dispatch = async (request: DispatchInput) => {
+    dispatching += 1;
+    try {
+      return await dispatchUnits({ planId: input.planId, ...request });
+    } finally {
+      dispatching -= 1;
+    }
   };
 
   setHandler(dispatchUpdate, async (request) => {
@@ -54,7 +57,7 @@ export async function planCycle(input: PlanCycleInput): Promise<CloseResult> {
   setHandler(closeUpdate, async ({ actor }) => {
     await condition(() => phase === 'issued');
     phase = 'closing';
-    await dispatching;
+    await condition(() => dispatching === 0);
     result = await closePlan({ planId: input.planId, actor });
     phase = 'closed';
     return result;
@@ -77,10 +80,8 @@ export async function planCycle(input: PlanCycleInput): Promise<CloseResult> {
     // Whichever comes first: the time limit, or the plan closing.
     const closedFirst = await condition(() => phase !== 'issued', input.autoDispatchAfterMs);
     if (!closedFirst) {
-      for (const townshipId of await pendingTownships({ planId: input.planId })) {
-        if (phase !== 'issued') break;
-        await dispatch({ townshipId, overrides: [], actor: null });
-      }
+      const late = await pendingTownships({ planId: input.planId });
+      if (phase === 'issued') await Promise.all(late.map((townshipId) => dispatch({ townshipId, overrides: [], actor: null })));
     }
   }
 
