@@ -124,10 +124,14 @@ async function stage(dataDir: string, id: string, file: File, kind: EvidenceKind
     }
     check?.end();
   }
+  // `wx`: never overwrite; `flush`: the bytes are on disk before the row that names them is committed.
+  const out = createWriteStream(staged, { flags: 'wx', mode: 0o640, flush: true });
   try {
-    // `wx`: never overwrite; `flush`: the bytes are on disk before the row that names them is committed.
-    await pipeline(hashed(), createWriteStream(staged, { flags: 'wx', mode: 0o640, flush: true }));
+    await pipeline(hashed(), out);
   } catch (err) {
+    // A refusal can come before the stream has even opened its file: wait until it is closed,
+    // or the open would create the file after it was removed.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await rm(staged, { force: true });
     throw err;
   }
