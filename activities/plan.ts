@@ -85,7 +85,7 @@ export async function issuePlan(sql: Sql, planId: string): Promise<{ tasks: numb
 /** Townships that still have units waiting for dispatch. */
 export async function pendingTownships(sql: Sql, planId: string): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
-    select distinct township_id as id from tasks t join orgs o on o.id = t.org_id
+    select distinct t.township_id as id from tasks t join orgs o on o.id = t.org_id
     where t.plan_id = ${planId} and t.state = 'issued' and o.level = 'grassroots' order by 1`;
   return rows.map((r) => r.id);
 }
