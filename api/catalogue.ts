@@ -10,7 +10,7 @@ import {
   saveDraft,
   type CatalogueVersion,
 } from '../db/queries/catalogue';
-import { transaction } from '../db/client';
+import { transaction, type Sql } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import { describeCatalogueError, validateCatalogue, type Catalogue, type Indicator } from '../indicators';
 import { DomainError, conflict, forbidden, notFound } from '../lib/errors';
@@ -65,6 +65,17 @@ function assertMayEdit(user: CurrentUser, before: Indicator | undefined, after: 
   if (!owns(before) || !owns(after)) {
     throw forbidden(`${(before ?? after)?.code}: owned by ${(before ?? after)?.department}, not ${user.department}`);
   }
+}
+
+/** Save the draft if it is still at `revision`, with its audit entry; 409 when someone saved first. */
+async function commitDraft(sql: Sql, user: CurrentUser, draft: CatalogueVersion, revision: number, body: Catalogue, note: string | undefined, action: string, summary: Record<string, unknown>) {
+  const saved = await transaction(sql, async (tx) => {
+    const row = await saveDraft(tx, draft.version, revision, body, note);
+    if (row) await appendAudit(tx, { actor: user, action, subjectType: 'catalogue', subjectId: String(draft.version), summary });
+    return row;
+  });
+  if (!saved) throw conflict(`the draft changed since revision ${revision}; reload it`, { currentRevision: draft.revision });
+  return saved;
 }
 
 const editors = requireRole('district_admin', 'department_staff');
@@ -155,12 +166,7 @@ catalogue.openapi(
     const { revision, note, catalogue: candidate } = c.req.valid('json');
     const draft = await draftOr404(c.var.sql);
     const body = mustValidate(candidate);
-    const saved = await transaction(c.var.sql, async (tx) => {
-      const row = await saveDraft(tx, draft.version, revision, body, note);
-      if (row) await appendAudit(tx, { actor: c.var.user, action: 'catalogue.draft.replace', subjectType: 'catalogue', subjectId: String(draft.version), summary: { indicators: body.indicators.length } });
-      return row;
-    });
-    if (!saved) throw conflict(`the draft changed since revision ${revision}; reload it`, { currentRevision: draft.revision });
+    const saved = await commitDraft(c.var.sql, c.var.user, draft, revision, body, note, 'catalogue.draft.replace', { indicators: body.indicators.length });
     return c.json(present(saved), 200);
   },
 );
@@ -186,12 +192,7 @@ catalogue.openapi(
     assertMayEdit(c.var.user, before, merged);
     const indicators = draft.body.indicators.map((i, n) => (n === index ? merged : i));
     const body = mustValidate({ ...draft.body, indicators });
-    const saved = await transaction(c.var.sql, async (tx) => {
-      const row = await saveDraft(tx, draft.version, revision, body, undefined);
-      if (row) await appendAudit(tx, { actor: c.var.user, action: 'catalogue.indicator.edit', subjectType: 'catalogue', subjectId: String(draft.version), summary: { code, fields: Object.keys(changes) } });
-      return row;
-    });
-    if (!saved) throw conflict(`the draft changed since revision ${revision}; reload it`, { currentRevision: draft.revision });
+    const saved = await commitDraft(c.var.sql, c.var.user, draft, revision, body, undefined, 'catalogue.indicator.edit', { code, fields: Object.keys(changes) });
     return c.json(present(saved), 200);
   },
 );

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoStack, type DemoStack } from '../support/demo';
+import { waitUntil } from '../support/wait';
 import { startWorker } from '../support/stack';
 
 let s: DemoStack;
@@ -17,13 +18,6 @@ afterAll(async () => {
   await s?.stop();
 });
 
-async function waitUntil(what: string, probe: () => Promise<boolean>, ms = 90_000) {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('policy: automatic dispatch and township duties', () => {
   it('gives a township its own-duty tasks at issue, dispatches units of silent townships after the set time, and has the district evaluate township duties', { timeout: 180_000 }, async () => {

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoStack, type DemoStack } from '../support/demo';
+import { waitUntil } from '../support/wait';
 import { spawnWorker } from '../support/stack';
 
 // The worker runs as its own process so it can be killed the way a crash or a power cut would.
@@ -11,13 +12,6 @@ let district: string;
 const year = new Date().getUTCFullYear() + 2;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitUntil(what: string, probe: () => Promise<boolean>, ms = 120_000) {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 const count = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
 function kill(child: ChildProcess) {
   const exited = new Promise((r) => child.once('exit', r));
