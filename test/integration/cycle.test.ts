@@ -225,4 +225,16 @@ describe('a plan year through every verb', () => {
     expect(frozen.status).toBe(409);
     expect((await s.call('POST', `/api/v1/plans/${planId}/close`, { token: district })).status).toBe(409);
   });
+
+  it('de-lists a unit commended last cycle that falls below the bar in the next (能进能出)', async () => {
+    const next = await s.call('POST', '/api/v1/plans', { token: district, body: { year: year + 1, name: '次年计划', deadline: `${year + 1}-11-30T16:00:00.000Z`, indicators: ['HS-02'] } });
+    expect((await s.call('POST', `/api/v1/plans/${next.body.id}/issue`, { token: district })).status).toBe(200);
+    // Nothing is done this time: unit 1 scores 0.
+    const closed = await s.call('POST', `/api/v1/plans/${next.body.id}/close`, { token: district });
+    expect(closed.body.delisted).toBeGreaterThanOrEqual(1);
+    const lists = await s.call('GET', `/api/v1/plans/${next.body.id}/commendations`, { token: district });
+    expect(lists.body.commended).toEqual([]);
+    expect(lists.body.delisted).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'FY-T01-U001', band: '不合格' })]));
+    expect(lists.body.delisted.find((d: { code: string }) => d.code === 'FY-T01-U001').reason).toMatch(/五星/);
+  });
 });
