@@ -6,8 +6,7 @@ import { bandRank, unitIndex, type Band } from '../indicators';
 import type { CloseResult } from '../workflows/plan-cycle.contract';
 import { closeSignal, unitTasksWorkflowId, type Actor } from '../workflows/unit-tasks.contract';
 
-/** Bands that earn the title (表彰): 三星 and above. */
-export const commendedBands: readonly Band[] = ['五星', '四星', '三星'];
+/** The title (表彰) goes to 三星 and above. */
 const commendable = (band: Band) => bandRank[band] >= bandRank['三星'];
 
 /**

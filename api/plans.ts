@@ -55,12 +55,14 @@ const present = (p: PlanRecord) => {
   return { ...rest, deadline: new Date(p.deadline).toISOString() };
 };
 
+const planColumns = (sql: Sql) => sql`
+  id, district_id as "districtId", year, name, deadline, catalogue_version as "catalogueVersion", indicators,
+  targets, deadlines, escalation, auto_dispatch_after as "autoDispatchAfter", status`;
+
 /** The plan if it belongs to the caller's district; 404 otherwise. */
 export async function planInScope(sql: Sql, user: CurrentUser, id: string): Promise<PlanRecord> {
   const [plan] = await sql<PlanRecord[]>`
-    select id, district_id as "districtId", year, name, deadline, catalogue_version as "catalogueVersion", indicators,
-      targets, deadlines, escalation, auto_dispatch_after as "autoDispatchAfter", status
-    from plans where id = ${id} and district_id = ${user.districtId}`;
+    select ${planColumns(sql)} from plans where id = ${id} and district_id = ${user.districtId}`;
   if (!plan) throw notFound('plan');
   return plan;
 }
@@ -138,8 +140,9 @@ plans.openapi(
 plans.openapi(
   createRoute({ ...tagged, method: 'get', path: '/plans', summary: 'Plans of the caller’s district, newest first', responses: { 200: jsonOk(z.object({ items: z.array(planSchema) })), ...authErrors } }),
   async (c) => {
-    const rows = await c.var.sql<{ id: string }[]>`select id from plans where district_id = ${c.var.user.districtId} order by created_at desc limit 200`;
-    const items = await Promise.all(rows.map((r) => planInScope(c.var.sql, c.var.user, r.id)));
+    const sql = c.var.sql;
+    const items = await sql<PlanRecord[]>`
+      select ${planColumns(sql)} from plans where district_id = ${c.var.user.districtId} order by created_at desc limit 200`;
     return c.json({ items: items.map(present) }, 200);
   },
 );

@@ -33,6 +33,3 @@ export function orgScopeCondition(sql: Sql, user: CurrentUser, alias = 'o') {
       return sql`${col('id')} = ${user.orgId}`;
   }
 }
-
-/** District-level staff (admin and departments) see the whole district. */
-export const isDistrictStaff = (user: CurrentUser) => user.role === 'district_admin' || user.role === 'department_staff';

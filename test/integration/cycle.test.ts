@@ -60,6 +60,8 @@ describe('a plan year through every verb', () => {
     expect(created.status).toBe(201);
     expect(created.body.indicators).toHaveLength(23);
     planId = created.body.id;
+    const listed = await s.call('GET', '/api/v1/plans', { token: await s.token('unit-0005') });
+    expect(listed.body.items.map((p: { id: string; status: string }) => [p.id, p.status])).toEqual([[planId, 'draft']]);
     const issued = await s.call('POST', `/api/v1/plans/${planId}/issue`, { token: district });
     expect(issued.status).toBe(200);
     expect(issued.body.status).toBe('issued');
