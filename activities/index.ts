@@ -4,8 +4,10 @@ import type { Sql } from '../db/client';
 import type { Env } from '../lib/env';
 import type { DispatchInput } from '../workflows/plan-cycle.contract';
 import type { Actor } from '../workflows/unit-tasks.contract';
+import { calendar as shippedCalendar, type WorkingCalendar } from '../lib/calendar';
 import { closePlan } from './close';
-import { dispatchUnits, issuePlan, pendingTownships } from './plan';
+import { fireRungs, ladderSchedule, type FireInput, type LadderDeps } from './ladder';
+import { dispatchUnits, issuePlan, pendingTownships, rearmUnits } from './plan';
 import { projectTask, type TaskChange } from './projection';
 
 /** What activities may touch: the database, Temporal (to start and signal workflows), the logger, the settings. */
@@ -14,17 +16,29 @@ export interface ActivityDeps {
   temporal: Client;
   log: Logger;
   env: Env;
+  /** The working-day calendar; the shipped one unless a test brings its own. */
+  calendar?: WorkingCalendar;
 }
 
 /** Every activity of jianjia, closed over its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const { sql, temporal, env } = deps;
+  const calendar = deps.calendar ?? shippedCalendar;
+  const ladder: LadderDeps = {
+    sql,
+    calendar,
+    channels: { email: Boolean(env.SMTP_URL) },
+    publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
+  };
   return {
     projectTask: (change: TaskChange) => projectTask(sql, change),
     issuePlan: ({ planId }: { planId: string }) => issuePlan(sql, planId),
     pendingTownships: ({ planId }: { planId: string }) => pendingTownships(sql, planId),
     dispatchUnits: (input: DispatchInput & { planId: string; townshipDuty?: boolean }) =>
-      dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE }, input),
+      dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar }, input),
+    ladderSchedule: (input: Parameters<typeof ladderSchedule>[1]) => ladderSchedule(ladder, input),
+    fireRungs: (input: FireInput) => fireRungs(ladder, input),
+    rearmUnits: ({ planId }: { planId: string }) => rearmUnits({ sql, temporal }, planId),
     closePlan: (input: { planId: string; actor: Actor }) => closePlan({ sql, temporal }, input),
   };
 }

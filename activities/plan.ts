@@ -1,10 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { transaction, type Sql } from '../db/client';
 import { catalogueVersion } from '../db/queries/catalogue';
 import { targetFor, type Indicator, type SizeClass, type UnitType } from '../indicators';
+import type { WorkingCalendar } from '../lib/calendar';
+import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
 import type { DispatchInput, DispatchResult } from '../workflows/plan-cycle.contract';
-import { unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
+import { rearmSignal, unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
 import type { unitTasks } from '../workflows/unit-tasks';
 
 interface PlanRow {
@@ -15,12 +17,13 @@ interface PlanRow {
   indicators: string[];
   targets: Record<string, number>;
   deadlines: Record<string, string>;
+  escalation: unknown;
   status: string;
 }
 
 async function loadPlan(sql: Sql, planId: string) {
   const [plan] = await sql<PlanRow[]>`
-    select id, district_id as "districtId", deadline, catalogue_version as "catalogueVersion", indicators, targets, deadlines, status
+    select id, district_id as "districtId", deadline, catalogue_version as "catalogueVersion", indicators, targets, deadlines, escalation, status
     from plans where id = ${planId}`;
   if (!plan) throw new Error(`plan ${planId} not found`);
   const catalogue = await catalogueVersion(sql, plan.catalogueVersion);
@@ -95,7 +98,7 @@ export async function pendingTownships(sql: Sql, planId: string): Promise<string
  * run again after any crash: a started workflow is found by its id, and rows only move from version 0.
  */
 export async function dispatchUnits(
-  deps: { sql: Sql; temporal: Client; taskQueue: string },
+  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar },
   input: DispatchInput & { planId: string; townshipDuty?: boolean },
 ): Promise<DispatchResult> {
   const { sql, temporal } = deps;
@@ -111,6 +114,15 @@ export async function dispatchUnits(
   for (const t of waiting) byUnit.set(t.orgId, [...(byUnit.get(t.orgId) ?? []), t]);
   const requested = input.unitIds ? new Set(input.unitIds).size : undefined;
   const overrides = new Map(input.overrides.map((o) => [`${o.unitId}:${o.indicator}`, o]));
+  const escalation = escalationSchema.parse(plan.escalation ?? {});
+  // Rung times go in with the tasks; if the calendar cannot give them, the workflow asks again later.
+  const ladderFor = (indicator: string, deadline: string): LadderTimes | undefined => {
+    try {
+      return ladderTimes(policyFor(escalation, indicator), new Date(deadline), deps.calendar);
+    } catch {
+      return undefined;
+    }
+  };
 
   let dispatchedUnits = 0;
   let dispatchedTasks = 0;
@@ -119,13 +131,16 @@ export async function dispatchUnits(
       group.map(async ([orgId, tasks]) => {
         const specs: TaskSpec[] = tasks.map((t) => {
           const o = overrides.get(`${orgId}:${t.indicator}`);
+          const deadline = o?.deadline ? new Date(o.deadline).toISOString() : new Date(t.deadline).toISOString();
+          const ladder = o?.notApplicable ? undefined : ladderFor(t.indicator, deadline);
           return {
             taskId: t.id,
             indicator: indicatorByCode.get(t.indicator)!,
             target: o?.target ?? Number(t.target),
-            deadline: o?.deadline ? new Date(o.deadline).toISOString() : new Date(t.deadline).toISOString(),
+            deadline,
             townshipDuty: input.townshipDuty ?? false,
             ...(o?.notApplicable ? { exitReason: '不适用 (镇派 not applicable)' } : {}),
+            ...(ladder ? { ladder } : {}),
           };
         });
         const workflowInput: UnitTasksInput = { planId: plan.id, orgId, tasks: specs };
@@ -181,4 +196,26 @@ export async function dispatchUnits(
     dispatchedTasks,
     alreadyDispatchedUnits: requested !== undefined ? requested - byUnit.size : 0,
   };
+}
+
+/** Tell every dispatched unit of the plan to recompute its ladder (the policy changed). Safe to repeat. */
+export async function rearmUnits(deps: { sql: Sql; temporal: Client }, planId: string): Promise<{ units: number }> {
+  const units = await deps.sql<{ orgId: string }[]>`
+    select distinct org_id as "orgId" from tasks where plan_id = ${planId} and version > 0 order by 1`;
+  let told = 0;
+  for (const group of chunk(units, 50)) {
+    await Promise.all(
+      group.map(async ({ orgId }) => {
+        try {
+          await deps.temporal.workflow.getHandle(unitTasksWorkflowId(planId, orgId)).signal(rearmSignal);
+          told += 1;
+        } catch (err) {
+          // A unit whose workflow already finished has nothing left to re-arm.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }),
+    );
+    Context.current().heartbeat(told);
+  }
+  return { units: told };
 }

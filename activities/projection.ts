@@ -27,6 +27,7 @@ export async function projectTask(sql: Sql, change: TaskChange): Promise<void> {
         points = ${change.points}, deadline = ${change.deadline}, exit_reason = ${change.exitReason},
         version = ${change.version}, updated_at = now()
       where id = ${change.taskId} and version < ${change.version}`;
+    await tx`select refresh_task_light(${change.taskId})`;
     if (change.report) {
       const r = change.report;
       await tx`

@@ -7,6 +7,8 @@ import { catalogueVersion, currentCatalogue } from '../db/queries/catalogue';
 import { planProgress } from '../db/queries/tasks';
 import { isLooser, type Indicator } from '../indicators';
 import { parseIsoDuration } from '../lib/duration';
+import { escalationSchema, type Escalation } from '../lib/escalation';
+import { checkDeadlineWith } from './ladder';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { closeUpdate, dispatchUpdate, planCycleWorkflowId, type UnitOverride } from '../workflows/plan-cycle.contract';
 import type { planCycle } from '../workflows/plan-cycle';
@@ -75,6 +77,20 @@ function checkTarget(indicator: Indicator, value: number, field: string) {
   if (t === 'count' && (!Number.isInteger(value) || value < 0)) throw invalid(field, `${indicator.code} is a count: a whole number ≥ 0`);
 }
 
+/**
+ * The ladder policy must name only the plan's indicators, and the working-day calendar must cover
+ * every date the ladder will compute for the plan's deadlines: a missing year is refused now.
+ */
+export function checkEscalation(escalation: Escalation, codes: string[], deadline: string, deadlines: Record<string, string>) {
+  for (const code of Object.keys(escalation.indicators ?? {})) {
+    if (!codes.includes(code)) throw invalid(`escalation.indicators.${code}`, 'not an indicator of this plan');
+  }
+  for (const code of codes) {
+    const own = deadlines[code];
+    checkDeadlineWith(escalation, code, own ?? deadline, own ? `deadlines.${code}` : 'deadline');
+  }
+}
+
 const districtAdmin = requireRole('district_admin');
 const tagged = { security: [{ bearer: [] }], tags: ['plans'] };
 const updateTimeoutMs = 60_000;
@@ -100,7 +116,10 @@ plans.openapi(
         catalogueVersion: z.number().int().min(1).optional(),
         targets: z.record(z.string(), z.number()).optional().openapi({ description: 'district-wide target per indicator code, for every unit' }),
         deadlines: z.record(z.string(), isoDateTime).optional().openapi({ description: 'deadline per indicator code' }),
-        escalation: z.record(z.string(), z.unknown()).optional(),
+        escalation: escalationSchema.optional().openapi({
+          description:
+            'guidance ladder: remindBefore, warnAfter, superviseAfter (from the task deadline) and orderResponse, each an ISO-8601 duration or {"workingDays": n}; `indicators` overrides them per indicator code. Defaults: P5D, PT0S, P7D, {"workingDays":5}',
+        }),
         autoDispatchAfter: z.string().optional().openapi({ description: 'ISO-8601 duration after issue when townships that have not dispatched get the defaults, e.g. P7D' }),
       }),
     ),
@@ -123,6 +142,7 @@ plans.openapi(
     }
     for (const code of Object.keys(body.deadlines ?? {})) if (!codes.includes(code)) throw invalid(`deadlines.${code}`, 'not an indicator of this plan');
     if (body.autoDispatchAfter !== undefined && parseIsoDuration(body.autoDispatchAfter) === null) throw invalid('autoDispatchAfter', 'an ISO-8601 duration such as P7D or PT1H');
+    checkEscalation(body.escalation ?? {}, codes, body.deadline, body.deadlines ?? {});
     const created = await transaction(sql, async (tx) => {
       const [row] = await tx<{ id: string }[]>`
         insert into plans (district_id, year, name, deadline, catalogue_version, indicators, targets, deadlines, escalation, auto_dispatch_after, created_by)
@@ -258,6 +278,7 @@ plans.openapi(
       if (o.deadline !== undefined) {
         const base = districtDeadline(plan, o.indicator);
         if (Date.parse(o.deadline) > Date.parse(base)) throw invalid(`${field}.deadline`, `later than the district's deadline ${base} for ${o.indicator}`);
+        checkDeadlineWith(escalationSchema.parse(plan.escalation), o.indicator, o.deadline, `${field}.deadline`);
       }
       return { unitId: o.unitId, indicator: o.indicator, target: o.target, deadline: o.deadline, notApplicable: o.notApplicable };
     });

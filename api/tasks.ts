@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { auditTrail } from '../db/queries/audit';
-import { findTaskInScope, listTasks, taskReports, type TaskRow } from '../db/queries/tasks';
+import { findTaskInScope, inboxLights, lightOrder, listTasks, taskReports, type TaskRow } from '../db/queries/tasks';
 import { categoryCodeSchema } from '../indicators';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
-import { claimUpdate, evaluateUpdate, exitUpdate, reportUpdate, unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
+import { claimUpdate, evaluateUpdate, exitUpdate, extendUpdate, reportUpdate, unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
+import { checkDeadline } from './ladder';
 import { actorOf } from './actor';
 import type { AppEnv, CurrentUser } from './context';
 import { idempotent } from './middleware/idempotency';
@@ -35,6 +36,7 @@ const taskSchema = z
     points: z.number().nullable(),
     maxPoints: z.number(),
     exitReason: z.string().nullable(),
+    light: z.enum(lightOrder).openapi({ description: 'green on track, blue reminded, yellow warned, red a supervision order or summons open' }),
     frozen: z.boolean(),
     version: z.number().openapi({ description: 'send back as If-Match or `version` to refuse a stale action' }),
   })
@@ -63,7 +65,7 @@ function expectedVersion(c: Context<AppEnv>, body: { version?: number }): number
 }
 
 /** Who may use which verb on which task; the workflow then decides whether the move is legal now. */
-function assertMay(user: CurrentUser, verb: 'claim' | 'report' | 'evaluate' | 'exit', task: TaskRow) {
+function assertMay(user: CurrentUser, verb: 'claim' | 'report' | 'evaluate' | 'exit' | 'extend', task: TaskRow) {
   const ownDuty = task.orgId === user.orgId;
   switch (verb) {
     case 'claim':
@@ -77,10 +79,13 @@ function assertMay(user: CurrentUser, verb: 'claim' | 'report' | 'evaluate' | 'e
     case 'exit':
       if (user.role !== 'township_officer' && user.role !== 'district_admin') throw forbidden('only a township officer or the district admin takes a task out');
       return;
+    case 'extend':
+      if (user.role !== 'township_officer' && user.role !== 'district_admin') throw forbidden('only a township officer or the district admin extends a deadline');
+      return;
   }
 }
 
-async function loadForAction(c: Context<AppEnv>, id: string, verb: 'claim' | 'report' | 'evaluate' | 'exit') {
+async function loadForAction(c: Context<AppEnv>, id: string, verb: 'claim' | 'report' | 'evaluate' | 'exit' | 'extend') {
   const user = c.var.user;
   const task = await findTaskInScope(c.var.sql, user, id);
   if (!task) throw notFound('task');
@@ -129,17 +134,30 @@ tasks.openapi(
         unitId: z.string().uuid().optional(),
         townshipId: z.string().uuid().optional(),
         dueBefore: z.iso.datetime({ offset: true }).optional(),
+        light: z.enum(lightOrder).optional(),
         cursor: z.string().max(200).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
     },
-    responses: { 200: jsonOk(z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() })), ...authErrors },
+    responses: {
+      200: jsonOk(
+        z.object({
+          items: z.array(taskSchema),
+          nextCursor: z.string().nullable(),
+          lights: z.record(z.enum(lightOrder), z.number()).openapi({ description: 'tasks per light over the whole filter, not just this page' }),
+        }),
+      ),
+      ...authErrors,
+    },
   }),
   async (c) => {
     const { cursor, limit, ...filter } = c.req.valid('query');
-    const rows = await listTasks(c.var.sql, c.var.user, { ...filter, after: cursor ? decodeCursor(cursor) : undefined, limit: limit + 1 });
+    const [rows, lights] = await Promise.all([
+      listTasks(c.var.sql, c.var.user, { ...filter, after: cursor ? decodeCursor(cursor) : undefined, limit: limit + 1 }),
+      inboxLights(c.var.sql, c.var.user, filter),
+    ]);
     const page = rows.slice(0, limit);
-    return c.json({ items: page.map(present), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null }, 200);
+    return c.json({ items: page.map(present), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null, lights }, 200);
   },
 );
 
@@ -239,7 +257,8 @@ tasks.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const task = await loadForAction(c, c.req.valid('param').id, 'evaluate');
-    const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), decision: body.decision, score: body.score, reason: body.reason, deadline: body.deadline };
+    if (body.decision === 'return' && body.deadline) await checkDeadline(c.var.sql, task.planId, task.indicator, body.deadline, 'deadline');
+    const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), decision: body.decision, score: body.score, reason: body.reason, deadline: body.deadline ? new Date(body.deadline).toISOString() : undefined };
     return act(c, task, (h, updateId) => h.executeUpdate(evaluateUpdate, { args: [input], updateId }));
   },
 );
@@ -259,5 +278,27 @@ tasks.openapi(
     const task = await loadForAction(c, c.req.valid('param').id, 'exit');
     const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), reason: body.reason };
     return act(c, task, (h, updateId) => h.executeUpdate(exitUpdate, { args: [input], updateId }));
+  },
+);
+
+tasks.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/tasks/{id}/extend',
+    summary: '延期: move a task’s deadline later; the reminders and escalations re-arm for the new deadline',
+    middleware: [requireRole('township_officer', 'district_admin'), idempotent()] as const,
+    request: {
+      params: idParam,
+      ...jsonBody(z.object({ deadline: z.iso.datetime({ offset: true }), reason: z.string().trim().min(2).max(2000), version })),
+    },
+    responses: verbResponses,
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const task = await loadForAction(c, c.req.valid('param').id, 'extend');
+    await checkDeadline(c.var.sql, task.planId, task.indicator, body.deadline, 'deadline');
+    const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), deadline: new Date(body.deadline).toISOString(), reason: body.reason };
+    return act(c, task, (h, updateId) => h.executeUpdate(extendUpdate, { args: [input], updateId }));
   },
 );

@@ -1,5 +1,8 @@
 import { auth } from './auth';
 import { catalogue } from './catalogue';
+import { ladder } from './ladder';
+import { notices } from './notices';
+import { planLadder } from './plan-ladder';
 import { orgsApi } from './orgs';
 import { planResults } from './plan-results';
 import { plans } from './plans';
@@ -11,5 +14,5 @@ import { users } from './users';
 /** Everything under /api/v1, one sub-app per resource. */
 export function v1() {
   return newRouter().route('/', auth).route('/', catalogue).route('/', orgsApi).route('/', users).route('/', uploads)
-    .route('/', plans).route('/', planResults).route('/', tasks);
+    .route('/', plans).route('/', planResults).route('/', planLadder).route('/', tasks).route('/', ladder).route('/', notices);
 }

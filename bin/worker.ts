@@ -2,6 +2,7 @@
 import { connect } from '../db/client';
 import { loadEnvOrExit } from '../lib/env';
 import { createLogger } from '../lib/log';
+import { startOutbox } from '../lib/outbox';
 import { temporalClient } from '../lib/temporal';
 import { buildWorker, connectWorker } from '../lib/worker';
 
@@ -17,9 +18,12 @@ const worker = await buildWorker({
   // A prebuilt bundle (WORKFLOW_BUNDLE) skips bundling from source at start-up.
   workflowBundle: env.WORKFLOW_BUNDLE ? { codePath: env.WORKFLOW_BUNDLE } : undefined,
 });
+// The notice outbox is delivered from the worker process too: one poller per worker.
+const outbox = startOutbox({ sql, env, log });
 log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'worker running');
 // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks drain (shutdownGraceTime).
 await worker.run();
+await outbox.stop();
 await connection.close();
 await sql.end({ timeout: 5 });
 log.info('worker stopped');

@@ -34,6 +34,15 @@ export const envSchema = z.object({
   TOKEN_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600).default(8 * 3600),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: wholeNumber(1024, 1024 ** 3).default(20 * 1024 * 1024),
+  /** Extra or newer years of the working-day calendar, merged over the shipped table. */
+  HOLIDAY_CALENDAR_FILE: z.string().min(1).optional(),
+  /** E-mail notices go out only when this is set, e.g. smtp://user:pass@mail.example.org:587. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_FROM: z.string().min(3).default('jianjia@localhost'),
+  /** How often the outbox is polled, and how delivery backs off: base × 2^(attempt-1), dead after the last attempt. */
+  NOTICE_POLL_MS: wholeNumber(50, 60_000).default(1000),
+  NOTICE_RETRY_BASE_MS: wholeNumber(10, 24 * 3600_000).default(30_000),
+  NOTICE_MAX_ATTEMPTS: wholeNumber(1, 50).default(8),
 });
 
 export type Env = z.infer<typeof envSchema>;

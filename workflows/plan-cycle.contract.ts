@@ -44,5 +44,7 @@ export type PlanPhase = 'issuing' | 'issued' | 'closing' | 'closed';
 export const dispatchUpdate = defineUpdate<DispatchResult, [DispatchInput]>('dispatch');
 export const closeUpdate = defineUpdate<CloseResult, [{ actor: Actor }]>('close');
 export const phaseQuery = defineQuery<PlanPhase>('phase');
+/** The escalation policy changed: every dispatched unit re-arms its ladder. Answers how many units were told. */
+export const rearmUpdate = defineUpdate<{ units: number }, [{ actor: Actor }]>('rearm');
 
 export const planCycleWorkflowId = (planId: string) => `plan-${planId}`;

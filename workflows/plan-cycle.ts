@@ -6,6 +6,7 @@ import {
   closeUpdate,
   dispatchUpdate,
   phaseQuery,
+  rearmUpdate,
   type CloseResult,
   type DispatchInput,
   type PlanCycleInput,
@@ -13,7 +14,7 @@ import {
 } from './plan-cycle.contract';
 import { failureTypes, type Actor } from './unit-tasks.contract';
 
-const { issuePlan, pendingTownships, closePlan } = proxyActivities<Activities>({
+const { issuePlan, pendingTownships, closePlan, rearmUnits } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
@@ -65,6 +66,18 @@ export async function planCycle(input: PlanCycleInput): Promise<CloseResult> {
     validator: (_request: { actor: Actor }) => {
       if (phase === 'closing' || phase === 'closed') {
         throw ApplicationFailure.create({ type: failureTypes.illegalTransition, message: `the plan is already ${phase}`, nonRetryable: true, details: [{ state: phase }] });
+      }
+    },
+  });
+
+  setHandler(rearmUpdate, async () => {
+    // Units dispatched after this read the new policy themselves; wait for running dispatches first.
+    await condition(() => phase !== 'issuing' && dispatching === 0);
+    return rearmUnits({ planId: input.planId });
+  }, {
+    validator: (_request: { actor: Actor }) => {
+      if (phase === 'closing' || phase === 'closed') {
+        throw ApplicationFailure.create({ type: failureTypes.illegalTransition, message: `the plan is ${phase}`, nonRetryable: true, details: [{ state: phase }] });
       }
     },
   });

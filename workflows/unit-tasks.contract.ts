@@ -2,6 +2,7 @@
 // Imported by the API (to send updates) and by the workflow (to define them).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Indicator } from '../indicators';
+import type { LadderTimes } from '../lib/escalation';
 
 export type TaskState = 'issued' | 'dispatched' | 'claimed' | 'reported' | 'returned' | 'reviewed' | 'approved' | 'exited';
 
@@ -21,6 +22,8 @@ export interface TaskSpec {
   townshipDuty: boolean;
   /** Starts exited when the township marked it not applicable at dispatch. */
   exitReason?: string;
+  /** When the guidance ladder's rungs fire for `deadline`; computed by the workflow when absent. */
+  ladder?: LadderTimes;
 }
 
 export interface UnitTasksInput {
@@ -68,11 +71,19 @@ export interface EvaluateInput extends Verb {
 export interface ExitInput extends Verb {
   reason: string;
 }
+/** 延期: a new deadline; the ladder re-arms for it. */
+export interface ExtendInput extends Verb {
+  deadline: string;
+  reason: string;
+}
 
 export const claimUpdate = defineUpdate<TaskStatus, [ClaimInput]>('claim');
 export const reportUpdate = defineUpdate<TaskStatus, [ReportInput]>('report');
 export const evaluateUpdate = defineUpdate<TaskStatus, [EvaluateInput]>('evaluate');
 export const exitUpdate = defineUpdate<TaskStatus, [ExitInput]>('exit');
+export const extendUpdate = defineUpdate<TaskStatus, [ExtendInput]>('extend');
+/** The plan's escalation policy changed: recompute every open task's rung times. */
+export const rearmSignal = defineSignal('rearm');
 /** The plan closed: freeze every open task as it stands and finish. */
 export const closeSignal = defineSignal('close');
 export const tasksQuery = defineQuery<TaskStatus[]>('tasks');

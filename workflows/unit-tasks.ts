@@ -1,15 +1,19 @@
 // One workflow per (plan, unit): the unit's tasks for the year and every move they make.
 // Validators refuse illegal, stale and malformed verbs before anything enters history; handlers
 // change state synchronously, then wait for the PostgreSQL projection so the API reads its own write.
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { RungDue } from '../activities/ladder';
+import type { LadderTimes } from '../lib/escalation';
 import { scoreValue } from '../indicators/scoring';
 import {
   claimUpdate,
   closeSignal,
   evaluateUpdate,
   exitUpdate,
+  extendUpdate,
   failureTypes,
+  rearmSignal,
   reportUpdate,
   tasksQuery,
   type Actor,
@@ -25,11 +29,24 @@ const { projectTask } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+// The ladder's activities wait as long as it takes (a missing calendar year retries until the table is updated).
+const { ladderSchedule, fireRungs } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes' },
+});
+
 interface Task extends TaskStatus {
   spec: TaskSpec;
+  /** Rung times for the current deadline; null until (re)computed. */
+  ladder: LadderTimes | null;
+  /** Bumped whenever the ladder must be recomputed, so a stale answer is dropped. */
+  ladderGen: number;
 }
 
 const done: readonly TaskState[] = ['approved', 'exited'];
+/** The ladder presses only while the next move is the unit's; a task waiting on its reviewers is not late. */
+const pressing: readonly TaskState[] = ['dispatched', 'claimed', 'returned'];
+const ladderRungs = ['remind', 'warn', 'supervise'] as const;
 
 function refuse(type: string, message: string, details?: Record<string, unknown>): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : [] });
@@ -52,13 +69,26 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
         value: null,
         points: null,
         exitReason: spec.exitReason ?? null,
+        ladder: spec.ladder && Date.parse(spec.ladder.deadline) === Date.parse(spec.deadline) ? spec.ladder : null,
+        ladderGen: 0,
       },
     ]),
   );
   let closed = false;
+  /** Bumped by every change that can move the next rung; wakes the ladder. */
+  let changes = 0;
+  /** Rungs fired, as task:deadline:rung. */
+  const fired = new Set<string>();
+  /** Open supervision orders and when their answer is due. */
+  const orders = new Map<string, { taskId: string; dueAt: number }>();
+
+  function rearm(task: Task) {
+    task.ladder = null;
+    task.ladderGen += 1;
+  }
 
   const status = (t: Task): TaskStatus => {
-    const { spec: _spec, ...rest } = t;
+    const { spec: _spec, ladder: _ladder, ladderGen: _gen, ...rest } = t;
     return { ...rest };
   };
 
@@ -85,6 +115,7 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
   /** Apply a change, then project it; the version orders projections and keys the audit entry. */
   async function commit(task: Task, actor: Actor | null, action: string, from: TaskState, summary: Record<string, unknown>, report?: { value: number; note?: string; evidence?: string[]; final: boolean }) {
     task.version += 1;
+    changes += 1;
     await projectTask({
       planId: input.planId,
       taskId: task.taskId,
@@ -152,7 +183,10 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
       const from = task.state;
       if (decision === 'return') {
         task.state = 'returned';
-        if (deadline) task.deadline = deadline;
+        if (deadline) {
+          task.deadline = deadline;
+          rearm(task);
+        }
         return commit(task, actor, 'task.return', from, { reason, deadline: deadline ?? null });
       }
       const computed = scoreValue(task.spec.indicator, task.target, task.value ?? 0).points;
@@ -200,12 +234,90 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
     },
   );
 
+  setHandler(
+    extendUpdate,
+    async ({ taskId, actor, deadline, reason }) => {
+      const task = tasks.get(taskId)!;
+      const previous = task.deadline;
+      task.deadline = deadline;
+      rearm(task);
+      return commit(task, actor, 'task.extend', task.state, { from: previous, deadline, reason });
+    },
+    {
+      validator: ({ taskId, expectedVersion, actor, deadline, reason }) => {
+        const task = current(taskId, expectedVersion);
+        if (actor.tier === 'grassroots') refuse(failureTypes.notAllowed, 'a unit cannot extend its own deadline');
+        if (actor.tier === 'township' && task.spec.townshipDuty) refuse(failureTypes.notAllowed, 'the district extends a township’s own duties');
+        if (done.includes(task.state)) refuse(failureTypes.illegalTransition, `cannot extend a task that is ${task.state}`, { state: task.state, version: task.version });
+        if (!(Date.parse(deadline) > Date.parse(task.deadline))) refuse(failureTypes.invalid, 'deadline: an extension must be later than the current deadline', { field: 'deadline' });
+        if (!reason.trim()) refuse(failureTypes.invalid, 'reason: say why the deadline moves', { field: 'reason' });
+      },
+    },
+  );
+
   setHandler(tasksQuery, () => [...tasks.values()].map(status));
   setHandler(closeSignal, () => {
     closed = true;
+    changes += 1;
+  });
+  setHandler(rearmSignal, () => {
+    for (const task of tasks.values()) if (!done.includes(task.state)) rearm(task);
+    changes += 1;
   });
 
+  /**
+   * The guidance ladder: one timer per workflow, set for the earliest rung or order answer due
+   * among the unit's tasks, and woken early by any change that could move it.
+   */
+  async function ladder() {
+    while (!closed) {
+      const stale = [...tasks.values()].filter((t) => t.ladder === null && !done.includes(t.state));
+      if (stale.length > 0) {
+        const asked = new Map(stale.map((t) => [t.taskId, t.ladderGen]));
+        const times = await ladderSchedule({ planId: input.planId, tasks: stale.map((t) => ({ taskId: t.taskId, indicator: t.indicator, deadline: t.deadline })) });
+        for (const t of stale) if (t.ladderGen === asked.get(t.taskId)) t.ladder = times[t.taskId] ?? null;
+        continue;
+      }
+      const now = Date.now();
+      const due: RungDue[] = [];
+      const overdue: string[] = [];
+      let next = Infinity;
+      for (const t of tasks.values()) {
+        if (!t.ladder || !pressing.includes(t.state)) continue;
+        for (const rung of ladderRungs) {
+          if (fired.has(`${t.taskId}:${t.ladder.deadline}:${rung}`)) continue;
+          const at = Date.parse(t.ladder[rung]);
+          if (at <= now) due.push({ taskId: t.taskId, rung, deadline: t.ladder.deadline });
+          else next = Math.min(next, at);
+        }
+      }
+      for (const [orderId, order] of orders) {
+        if (done.includes(tasks.get(order.taskId)!.state)) orders.delete(orderId);
+        else if (order.dueAt <= now) overdue.push(orderId);
+        else next = Math.min(next, order.dueAt);
+      }
+      if (due.length > 0 || overdue.length > 0) {
+        try {
+          const result = await fireRungs({ planId: input.planId, at: new Date(now).toISOString(), rungs: due, overdueOrders: overdue });
+          for (const o of result.orders) orders.set(o.orderId, { taskId: o.taskId, dueAt: Date.parse(o.respondBy) });
+          for (const id of result.settled) orders.delete(id);
+        } catch (err) {
+          // Only a non-retryable failure gets here (a task or order that no longer exists): skip it, never loop on it.
+          log.error('ladder rung failed and is skipped', { error: String(err), due, overdue });
+          for (const id of overdue) orders.delete(id);
+        }
+        for (const d of due) fired.add(`${d.taskId}:${d.deadline}:${d.rung}`);
+        continue;
+      }
+      const seen = changes;
+      if (next === Infinity) await condition(() => closed || changes !== seen);
+      else await condition(() => closed || changes !== seen, next - now);
+    }
+  }
+
+  const ladderStopped = ladder();
   await condition(() => closed);
+  await ladderStopped;
   // Let updates already accepted finish their projections before the workflow ends.
   await condition(allHandlersFinished);
   return [...tasks.values()].map(status);

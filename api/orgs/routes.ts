@@ -11,12 +11,21 @@ import {
   updateOrg,
   type Org,
 } from '../../db/queries/orgs';
+import { lightOrder, orgLights } from '../../db/queries/tasks';
 import { sizeClassSchema, unitTypeSchema } from '../../indicators';
 import { conflict, forbidden, invalid, notFound } from '../../lib/errors';
 import type { CurrentUser } from '../context';
 import { requireRole, requireUser } from '../middleware/auth';
+import { planInScope } from '../plans';
 import { newRouter } from '../router';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from '../schemas';
+
+export const orgLightSchema = z
+  .object({
+    light: z.enum(lightOrder),
+    counts: z.object({ green: z.number(), blue: z.number(), yellow: z.number(), red: z.number() }),
+  })
+  .openapi('OrgLight');
 
 export const orgSchema = z
   .object({
@@ -84,17 +93,25 @@ orgs.openapi(
         sizeClass: sizeClassSchema.optional(),
         status: z.enum(['active', 'dissolved', 'merged', 'any']).optional(),
         q: z.string().max(100).optional().openapi({ description: 'part of the code or name' }),
+        planId: z.string().uuid().optional().openapi({ description: 'add each org’s light in this plan: the worst of its tasks, with counts per colour' }),
         cursor: z.string().max(100).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
     },
-    responses: { 200: jsonOk(z.object({ items: z.array(orgSchema), nextCursor: z.string().nullable() })), ...authErrors },
+    responses: {
+      200: jsonOk(z.object({ items: z.array(orgSchema.extend({ light: orgLightSchema.optional() })), nextCursor: z.string().nullable() })),
+      ...authErrors,
+    },
   }),
   async (c) => {
-    const { cursor, limit, ...filter } = c.req.valid('query');
+    const { cursor, limit, planId, ...filter } = c.req.valid('query');
     const rows = await listOrgs(c.var.sql, c.var.user, { ...filter, after: cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
-    return c.json({ items: page.map(present), nextCursor: rows.length > limit ? page.at(-1)!.code : null }, 200);
+    const lights = planId ? await orgLights(c.var.sql, (await planInScope(c.var.sql, c.var.user, planId)).id, page) : null;
+    return c.json(
+      { items: page.map((o) => ({ ...present(o), ...(lights ? { light: lights.get(o.id)! } : {}) })), nextCursor: rows.length > limit ? page.at(-1)!.code : null },
+      200,
+    );
   },
 );
 

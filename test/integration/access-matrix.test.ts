@@ -22,6 +22,11 @@ interface Ids {
   /** A task of FY-T01-U002 for an indicator that 组织部 (dept-org) does not own. */
   task: string;
   upload: string;
+  order: string;
+  summons: string;
+  /** A notice addressed to FY-T01-U002's chair. */
+  notice: string;
+  deadDelivery: string;
 }
 
 const rows: Row[] = [
@@ -52,7 +57,7 @@ const rows: Row[] = [
   { method: 'POST', path: '/api/v1/uploads', url: () => '/api/v1/uploads', body: () => { const f = new FormData(); f.set('file', new Blob(['%PDF-1.4\n%%EOF\n']), 'evidence.pdf'); return f; }, refused: {} },
   { method: 'GET', path: '/api/v1/uploads/{id}', url: (i) => `/api/v1/uploads/${i.upload}`, refused: { chair: 404, otherOfficer: 404 } },
   { method: 'GET', path: '/api/v1/uploads/{id}/content', url: (i) => `/api/v1/uploads/${i.upload}/content`, refused: { chair: 404, otherOfficer: 404 } },
-  { method: 'POST', path: '/api/v1/plans', url: () => '/api/v1/plans', body: () => ({ year: 2031, name: '计划', deadline: '2031-11-30T00:00:00Z' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/plans', url: () => '/api/v1/plans', body: () => ({ year: 2031, name: '计划', deadline: '2031-11-30T00:00:00Z', escalation: { orderResponse: 'P7D' } }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
   { method: 'GET', path: '/api/v1/plans', url: () => '/api/v1/plans', refused: {} },
   { method: 'GET', path: '/api/v1/plans/{id}', url: (i) => `/api/v1/plans/${i.plan}`, refused: {} },
   { method: 'POST', path: '/api/v1/plans/{id}/issue', url: (i) => `/api/v1/plans/${i.plan}/issue`, refused: { chair: 403, otherOfficer: 403, dept: 403 } },
@@ -66,6 +71,20 @@ const rows: Row[] = [
   { method: 'POST', path: '/api/v1/tasks/{id}/report', url: (i) => `/api/v1/tasks/${i.task}/report`, body: () => ({ value: 1, final: true }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
   { method: 'POST', path: '/api/v1/tasks/{id}/evaluate', url: (i) => `/api/v1/tasks/${i.task}/evaluate`, body: () => ({ decision: 'approve' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
   { method: 'POST', path: '/api/v1/tasks/{id}/exit', url: (i) => `/api/v1/tasks/${i.task}/exit`, body: () => ({ reason: '不适用' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/tasks/{id}/extend', url: (i) => `/api/v1/tasks/${i.task}/extend`, body: () => ({ deadline: '2031-12-20T00:00:00Z', reason: '延期测试' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  { method: 'PUT', path: '/api/v1/plans/{id}/escalation', url: (i) => `/api/v1/plans/${i.plan}/escalation`, body: () => ({ orderResponse: 'P7D' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'GET', path: '/api/v1/plans/{id}/lights', url: (i) => `/api/v1/plans/${i.plan}/lights`, refused: {} },
+  { method: 'POST', path: '/api/v1/plans/{id}/urge', url: (i) => `/api/v1/plans/${i.plan}/urge`, body: () => ({}), refused: { chair: 403, dept: 403 } },
+  { method: 'GET', path: '/api/v1/supervision-orders', url: () => '/api/v1/supervision-orders', refused: {} },
+  { method: 'GET', path: '/api/v1/supervision-orders/{id}', url: (i) => `/api/v1/supervision-orders/${i.order}`, refused: { chair: 404, otherOfficer: 404 } },
+  { method: 'POST', path: '/api/v1/supervision-orders/{id}/respond', url: (i) => `/api/v1/supervision-orders/${i.order}/respond`, body: () => ({ text: '已整改完成' }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
+  { method: 'GET', path: '/api/v1/summons', url: () => '/api/v1/summons', refused: {} },
+  { method: 'POST', path: '/api/v1/summons/{id}/outcome', url: (i) => `/api/v1/summons/${i.summons}/outcome`, body: () => ({ outcome: '已约谈，限期整改' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'GET', path: '/api/v1/notices', url: () => '/api/v1/notices', refused: {} },
+  { method: 'POST', path: '/api/v1/notices/{id}/read', url: (i) => `/api/v1/notices/${i.notice}/read`, refused: { chair: 404, otherOfficer: 404, dept: 404 } },
+  { method: 'POST', path: '/api/v1/notices/read-all', url: () => '/api/v1/notices/read-all', refused: {} },
+  { method: 'GET', path: '/api/v1/notice-deliveries', url: () => '/api/v1/notice-deliveries', refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/notice-deliveries/{id}/retry', url: (i) => `/api/v1/notice-deliveries/${i.deadDelivery}/retry`, refused: { chair: 403, otherOfficer: 403, dept: 403 } },
 ];
 
 function csvUpload() {
@@ -113,7 +132,21 @@ async function fixturePlan() {
   const [upload] = await sql<{ id: string }[]>`
     insert into uploads (sha256, size, content_type, filename, org_id, uploaded_by)
     values (repeat('0', 64), 0, 'application/pdf', 'x.pdf', ${unit}, ${user!.id}) returning id`;
-  return { plan: plan!.id, task: task!.id, upload: upload!.id };
+  const [order] = await sql<{ id: string }[]>`
+    insert into supervision_orders (number, task_id, plan_id, org_id, township_id, district_id, issuer_org_id, task_deadline, reason, issued_at, respond_by)
+    select '富工督〔2031〕1号', t.id, t.plan_id, t.org_id, t.township_id, t.district_id, t.township_id, t.deadline, '逾期未完成', now(), now() + interval '5 days'
+    from tasks t where t.id = ${task!.id} returning id`;
+  const [summons] = await sql<{ id: string }[]>`
+    insert into summons (order_id, task_id, plan_id, org_id, township_id, district_id, summoner_org_id, proposed_at, place, created_at)
+    select o.id, o.task_id, o.plan_id, o.org_id, o.township_id, o.district_id, o.district_id, now() + interval '3 days', '会议室', now()
+    from supervision_orders o where o.id = ${order!.id} returning id`;
+  const [notice] = await sql<{ id: string }[]>`
+    insert into notices (event_key, user_id, org_id, kind, task_id, title, body)
+    values ('matrix', ${user!.id}, ${unit}, 'warn', ${task!.id}, '【预警】', '测试') returning id`;
+  const [delivery] = await sql<{ id: string }[]>`
+    insert into notice_deliveries (event_key, org_id, district_id, channel, target, subject, content, status, attempts)
+    select 'matrix', id, district_id, 'webhook', 'http://127.0.0.1:9/robot', '【预警】', '测试', 'dead', 8 from orgs where id = ${unit} returning id`;
+  return { plan: plan!.id, task: task!.id, upload: upload!.id, order: order!.id, summons: summons!.id, notice: notice!.id, deadDelivery: delivery!.id };
 }
 
 /** Everything a refused call might have touched. */
@@ -125,7 +158,11 @@ async function fingerprint() {
       (select md5(string_agg(c::text, '' order by version)) from catalogue_versions c) as catalogue,
       (select md5(string_agg(t::text, '' order by id)) from tasks t) as tasks,
       (select md5(string_agg(p::text, '' order by id)) from plans p) as plans,
-      (select count(*) from uploads)::int as uploads`;
+      (select count(*) from uploads)::int as uploads,
+      (select md5(string_agg(x::text, '' order by id)) from supervision_orders x) as orders,
+      (select md5(string_agg(x::text, '' order by id)) from summons x) as summons,
+      (select md5(string_agg(x::text, '' order by id)) from notices x) as notices,
+      (select md5(string_agg(x::text, '' order by id)) from notice_deliveries x) as deliveries`;
   return row;
 }
 

@@ -9,6 +9,8 @@ let district: string;
 let planId: string;
 const year = new Date().getUTCFullYear() + 1;
 const planDeadline = `${year}-11-30T16:00:00.000Z`;
+// Future years have no working-day calendar yet: give the ladder calendar-day offsets only.
+const calendarDays = { orderResponse: 'P7D' };
 
 beforeAll(async () => {
   s = await startDemoStack();
@@ -56,7 +58,7 @@ describe('a plan year through every verb', () => {
     expect(bad.status).toBe(422);
     expect(bad.body.error.field).toBe('indicators[1]');
 
-    const created = await s.call('POST', '/api/v1/plans', { token: district, body: { year, name: `${year}年度富工建家计划`, deadline: planDeadline } });
+    const created = await s.call('POST', '/api/v1/plans', { token: district, body: { year, name: `${year}年度富工建家计划`, deadline: planDeadline, escalation: calendarDays } });
     expect(created.status).toBe(201);
     expect(created.body.indicators).toHaveLength(23);
     planId = created.body.id;
@@ -229,7 +231,7 @@ describe('a plan year through every verb', () => {
   });
 
   it('de-lists a unit commended last cycle that falls below the bar in the next (能进能出)', async () => {
-    const next = await s.call('POST', '/api/v1/plans', { token: district, body: { year: year + 1, name: '次年计划', deadline: `${year + 1}-11-30T16:00:00.000Z`, indicators: ['HS-02'] } });
+    const next = await s.call('POST', '/api/v1/plans', { token: district, body: { year: year + 1, name: '次年计划', deadline: `${year + 1}-11-30T16:00:00.000Z`, indicators: ['HS-02'], escalation: calendarDays } });
     expect((await s.call('POST', `/api/v1/plans/${next.body.id}/issue`, { token: district })).status).toBe(200);
     // Nothing is done this time: unit 1 scores 0.
     const closed = await s.call('POST', `/api/v1/plans/${next.body.id}/close`, { token: district });

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createApp } from '../../api/app';
 import { parseEnv, type Env } from '../../lib/env';
+import { startOutbox } from '../../lib/outbox';
 import { createLogger } from '../../lib/log';
 import { temporalClient } from '../../lib/temporal';
 import { freshDatabase, type TestDatabase } from './db';
@@ -67,8 +68,8 @@ export async function startStack(overrides: Partial<Record<string, string>> = {}
   };
 }
 
-/** A real worker for the stack's task queue, in this process. */
-export async function startWorker(stack: Stack): Promise<{ stop(): Promise<void> }> {
+/** A real worker for the stack's task queue, in this process; with `outbox`, the notice deliverer too. */
+export async function startWorker(stack: Stack, options: { outbox?: boolean } = {}): Promise<{ stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: stack.env.TEMPORAL_ADDRESS });
   const temporal = temporalClient(stack.env);
   const worker = await buildWorker({
@@ -79,8 +80,10 @@ export async function startWorker(stack: Stack): Promise<{ stop(): Promise<void>
     workflowBundle: { codePath: inject('workflowBundle') },
   });
   const running = worker.run();
+  const outbox = options.outbox ? startOutbox({ sql: stack.db.sql, env: stack.env, log: createLogger(stack.env.LOG_LEVEL, 'outbox-test') }) : null;
   return {
     async stop() {
+      await outbox?.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await temporal.connection.close();

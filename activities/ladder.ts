@@ -1,0 +1,210 @@
+// The guidance ladder's side effects. The unit-tasks workflow decides when a rung is due; these
+// activities record it (once per deadline, whatever retries happen), open orders and summons, set
+// the task's light and write the notices, all in one transaction per rung.
+import { ApplicationFailure } from '@temporalio/activity';
+import { transaction, type Sql } from '../db/client';
+import { beijingTime, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
+import { CalendarMissingError, type WorkingCalendar } from '../lib/calendar';
+import { escalationSchema, ladderTimes, orderDue, policyFor, type LadderTimes } from '../lib/escalation';
+
+export interface LadderDeps {
+  sql: Sql;
+  calendar: WorkingCalendar;
+  channels: Channels;
+  /** Base of the links in notice texts. */
+  publicUrl: string;
+}
+
+/** A missing calendar year stops the rung with a message an operator can act on; it retries once the table is updated. */
+function calendarFailure(err: unknown): never {
+  if (err instanceof CalendarMissingError) throw ApplicationFailure.retryable(err.message, 'CalendarMissing');
+  throw err;
+}
+
+async function planPolicy(sql: Sql, planId: string) {
+  const [plan] = await sql<{ escalation: unknown }[]>`select escalation from plans where id = ${planId}`;
+  if (!plan) throw ApplicationFailure.nonRetryable(`plan ${planId} not found`);
+  return escalationSchema.parse(plan.escalation ?? {});
+}
+
+/** Rung times for tasks whose deadline or policy changed. */
+export async function ladderSchedule(deps: LadderDeps, input: { planId: string; tasks: { taskId: string; indicator: string; deadline: string }[] }): Promise<Record<string, LadderTimes>> {
+  const escalation = await planPolicy(deps.sql, input.planId);
+  try {
+    return Object.fromEntries(input.tasks.map((t) => [t.taskId, ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), deps.calendar)]));
+  } catch (err) {
+    calendarFailure(err);
+  }
+}
+
+export interface RungDue {
+  taskId: string;
+  rung: 'remind' | 'warn' | 'supervise';
+  deadline: string;
+}
+
+export interface FireInput {
+  planId: string;
+  /** Workflow time when the rungs fell due; records carry it, not the activity's clock. */
+  at: string;
+  rungs: RungDue[];
+  /** Orders whose answer is overdue: summon if still unanswered. */
+  overdueOrders: string[];
+}
+
+export interface FireResult {
+  orders: { taskId: string; orderId: string; respondBy: string }[];
+  /** Orders settled: summoned now or earlier, or answered in time. */
+  settled: string[];
+}
+
+interface TaskFacts {
+  id: string;
+  planId: string;
+  orgId: string;
+  orgName: string;
+  level: 'township' | 'grassroots';
+  townshipId: string;
+  townshipName: string;
+  districtId: string;
+  districtName: string;
+  indicator: string;
+  indicatorName: string;
+  department: string;
+  state: string;
+  deadline: Date;
+}
+
+async function taskFacts(sql: Sql, taskId: string): Promise<TaskFacts> {
+  const [t] = await sql<TaskFacts[]>`
+    select t.id, t.plan_id as "planId", t.org_id as "orgId", o.name as "orgName", o.level, t.township_id as "townshipId",
+      tw.name as "townshipName", t.district_id as "districtId", d.name as "districtName", t.indicator,
+      coalesce((select i->>'name' from catalogue_versions cv, jsonb_array_elements(cv.body->'indicators') i
+                where cv.version = p.catalogue_version and i->>'code' = t.indicator), t.indicator) as "indicatorName",
+      t.department, t.state, t.deadline
+    from tasks t join orgs o on o.id = t.org_id join orgs tw on tw.id = t.township_id join orgs d on d.id = t.district_id
+    join plans p on p.id = t.plan_id
+    where t.id = ${taskId}`;
+  if (!t) throw ApplicationFailure.nonRetryable(`task ${taskId} not found`);
+  return t;
+}
+
+const taskLink = (deps: LadderDeps, taskId: string) => `${deps.publicUrl}/api/v1/tasks/${taskId}`;
+const subjectLine = (t: TaskFacts, deadline: Date | string) => `${t.orgName}「${t.indicator} ${t.indicatorName}」（截止 ${beijingTime(deadline)}）`;
+
+/** The district's abbreviation for its documents: 富阳区总工会 → 富工督. */
+const orderPrefix = (districtName: string) => `${districtName.slice(0, 1)}工督`;
+
+async function nextNumber(tx: Sql, districtId: string, kind: string, year: number): Promise<number> {
+  const [row] = await tx<{ last: number }[]>`
+    insert into document_counters (district_id, kind, year, last) values (${districtId}, ${kind}, ${year}, 1)
+    on conflict (district_id, kind, year) do update set last = document_counters.last + 1
+    returning last`;
+  return row!.last;
+}
+
+async function fireRung(deps: LadderDeps, tx: Sql, due: RungDue, at: string, result: FireResult) {
+  const t = await taskFacts(tx, due.taskId);
+  const inserted = await tx`
+    insert into ladder_rungs (task_id, deadline, rung, fired_at) values (${due.taskId}, ${due.deadline}, ${due.rung}, ${at})
+    on conflict do nothing returning rung`;
+  const eventKey = `${due.rung}:${due.taskId}:${new Date(due.deadline).toISOString()}`;
+  if (due.rung === 'supervise') {
+    // The order is keyed by (task, deadline): a retry finds the one it opened.
+    let [order] = await tx<{ id: string; respondBy: Date; number: string }[]>`
+      select id, respond_by as "respondBy", number from supervision_orders where task_id = ${due.taskId} and task_deadline = ${due.deadline}`;
+    if (!order) {
+      const issuedAt = new Date(at);
+      const policy = policyFor(await planPolicy(tx, t.planId), t.indicator);
+      let respondBy: Date;
+      try {
+        respondBy = orderDue(policy, issuedAt, deps.calendar);
+      } catch (err) {
+        calendarFailure(err);
+      }
+      const year = new Date(issuedAt.getTime() + 8 * 3600_000).getUTCFullYear();
+      const number = `${orderPrefix(t.districtName)}〔${year}〕${await nextNumber(tx, t.districtId, 'supervision', year)}号`;
+      const issuer = t.level === 'grassroots' ? t.townshipId : t.districtId;
+      const overdue = Math.round((issuedAt.getTime() - new Date(due.deadline).getTime()) / 86_400_000);
+      const reason = `${subjectLine(t, due.deadline)}逾期${overdue > 0 ? `${overdue}天` : ''}仍未完成，请于${beijingTime(respondBy)}前书面答复整改情况。`;
+      [order] = await tx<{ id: string; respondBy: Date; number: string }[]>`
+        insert into supervision_orders (number, task_id, plan_id, org_id, township_id, district_id, issuer_org_id, task_deadline, reason, issued_at, respond_by)
+        values (${number}, ${t.id}, ${t.planId}, ${t.orgId}, ${t.townshipId}, ${t.districtId}, ${issuer}, ${due.deadline}, ${reason}, ${at}, ${respondBy})
+        returning id, respond_by as "respondBy", number`;
+      await tx`
+        insert into audit_log (actor_login, action, subject_type, subject_id, summary, event_key)
+        values ('system', 'order.issue', 'task', ${t.id}, ${tx.json({ orderId: order!.id, number, respondBy: respondBy.toISOString() } as never)}, ${`order:${order!.id}`})
+        on conflict (event_key) where event_key is not null do nothing`;
+    }
+    result.orders.push({ taskId: t.id, orderId: order!.id, respondBy: new Date(order!.respondBy).toISOString() });
+    await notify(deps, tx, t, {
+      eventKey,
+      kind: 'supervise',
+      parties: ['unit', 'township', 'department'],
+      title: `【督办】${order!.number}`,
+      body: `${subjectLine(t, due.deadline)}已逾期，${t.level === 'grassroots' ? t.townshipName : t.districtName}发出督办单${order!.number}，请于${beijingTime(order!.respondBy)}前答复。`,
+    });
+  } else if (due.rung === 'remind') {
+    await notify(deps, tx, t, { eventKey, kind: 'remind', parties: ['unit'], title: `【提醒】${t.indicator} ${t.indicatorName}`, body: `${subjectLine(t, due.deadline)}即将到期，请按时完成并上报。` });
+  } else {
+    await notify(deps, tx, t, { eventKey, kind: 'warn', parties: ['unit', 'township'], title: `【预警】${t.indicator} ${t.indicatorName}`, body: `${subjectLine(t, due.deadline)}已到期仍未完成，请尽快上报。` });
+  }
+  if (inserted.length > 0) {
+    await tx`
+      insert into audit_log (actor_login, action, subject_type, subject_id, summary, event_key)
+      values ('system', ${`ladder.${due.rung}`}, 'task', ${t.id}, ${tx.json({ deadline: due.deadline, at } as never)}, ${`ladder:${eventKey}`})
+      on conflict (event_key) where event_key is not null do nothing`;
+  }
+  await tx`select refresh_task_light(${t.id})`;
+}
+
+async function notify(deps: LadderDeps, tx: Sql, t: TaskFacts, e: Omit<NoticeEvent, 'taskId' | 'orgId' | 'link' | 'department'> & { parties: Party[] }) {
+  await writeNotices(tx, { ...e, taskId: t.id, orgId: t.orgId, department: t.department, link: taskLink(deps, t.id) }, deps.channels);
+}
+
+/** 约谈, if the order is still unanswered: the district summons the unit three working days on, at 09:30. */
+async function summon(deps: LadderDeps, tx: Sql, orderId: string, at: string): Promise<boolean> {
+  const [order] = await tx<{ id: string; taskId: string; number: string; answered: boolean; summoned: boolean }[]>`
+    select o.id, o.task_id as "taskId", o.number, o.responded_at is not null as answered,
+      exists (select 1 from summons s where s.order_id = o.id) as summoned
+    from supervision_orders o where o.id = ${orderId} for update`;
+  if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} not found`);
+  if (order.answered || order.summoned) return true;
+  const t = await taskFacts(tx, order.taskId);
+  let day: Date;
+  try {
+    day = deps.calendar.addWorkingDays(new Date(at), 3);
+  } catch (err) {
+    calendarFailure(err);
+  }
+  const beijingDate = new Date(day.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  const proposedAt = new Date(`${beijingDate}T09:30:00+08:00`);
+  const place = `${t.districtName}会议室`;
+  const [s] = await tx<{ id: string }[]>`
+    insert into summons (order_id, task_id, plan_id, org_id, township_id, district_id, summoner_org_id, proposed_at, place, created_at)
+    values (${order.id}, ${t.id}, ${t.planId}, ${t.orgId}, ${t.townshipId}, ${t.districtId}, ${t.districtId}, ${proposedAt}, ${place}, ${at})
+    returning id`;
+  await tx`
+    insert into audit_log (actor_login, action, subject_type, subject_id, summary, event_key)
+    values ('system', 'ladder.summons', 'task', ${t.id}, ${tx.json({ orderId: order.id, summonsId: s!.id, proposedAt: proposedAt.toISOString() } as never)}, ${`summons:${order.id}`})
+    on conflict (event_key) where event_key is not null do nothing`;
+  await notify(deps, tx, t, {
+    eventKey: `summons:${order.id}`,
+    kind: 'summons',
+    parties: ['unit', 'township'],
+    title: `【约谈】${t.orgName}`,
+    body: `督办单${order.number}逾期未答复。${t.districtName}定于${beijingTime(proposedAt)}在${place}约谈${t.orgName}负责人，事由：${subjectLine(t, t.deadline)}。`,
+  });
+  await tx`select refresh_task_light(${t.id})`;
+  return true;
+}
+
+/** Fire the rungs that fell due, each in its own transaction so one failing never holds back the others. */
+export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<FireResult> {
+  const result: FireResult = { orders: [], settled: [] };
+  for (const due of input.rungs) await transaction(deps.sql, (tx) => fireRung(deps, tx, due, input.at, result));
+  for (const orderId of input.overdueOrders) {
+    if (await transaction(deps.sql, (tx) => summon(deps, tx, orderId, input.at))) result.settled.push(orderId);
+  }
+  return result;
+}

@@ -1,0 +1,319 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { transaction, type Sql } from '../db/client';
+import { appendAudit } from '../db/queries/audit';
+import { taskScope } from '../db/queries/tasks';
+import { CalendarMissingError, calendar } from '../lib/calendar';
+import { checkLadder, escalationSchema, policyFor } from '../lib/escalation';
+import { conflict, forbidden, invalid, notFound } from '../lib/errors';
+import type { CurrentUser } from './context';
+import { requireRole, requireUser } from './middleware/auth';
+import { newRouter } from './router';
+import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
+
+/**
+ * A deadline is only accepted if the ladder can be worked out for it now: a missing calendar year
+ * is a 422 naming the field, not a rung that stalls months later.
+ */
+export async function checkDeadline(sql: Sql, planId: string, indicator: string, deadline: string, field: string) {
+  const [plan] = await sql<{ escalation: unknown }[]>`select escalation from plans where id = ${planId}`;
+  checkDeadlineWith(escalationSchema.parse(plan?.escalation ?? {}), indicator, deadline, field);
+}
+
+export function checkDeadlineWith(escalation: z.infer<typeof escalationSchema>, indicator: string, deadline: string, field: string) {
+  try {
+    checkLadder(policyFor(escalation, indicator), new Date(deadline), calendar);
+  } catch (err) {
+    if (err instanceof CalendarMissingError) throw invalid(field, err.message);
+    throw err;
+  }
+}
+
+const tagged = { security: [{ bearer: [] }], tags: ['guidance ladder'] };
+const page = {
+  planId: z.string().uuid().optional(),
+  unitId: z.string().uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+};
+
+const orderSchema = z
+  .object({
+    id: z.string(),
+    number: z.string().openapi({ example: '富工督〔2026〕12号' }),
+    taskId: z.string(),
+    planId: z.string(),
+    orgId: z.string(),
+    orgName: z.string(),
+    indicator: z.string(),
+    issuerOrgId: z.string(),
+    issuer: z.string(),
+    taskDeadline: z.string(),
+    reason: z.string(),
+    issuedAt: z.string(),
+    respondBy: z.string(),
+    status: z.enum(['open', 'answered', 'overdue']),
+    response: z.object({ text: z.string(), evidence: z.array(z.string()), at: z.string(), by: z.string() }).nullable(),
+  })
+  .openapi('SupervisionOrder');
+
+interface OrderRow {
+  id: string;
+  number: string;
+  taskId: string;
+  planId: string;
+  orgId: string;
+  orgName: string;
+  indicator: string;
+  issuerOrgId: string;
+  issuer: string;
+  taskDeadline: Date;
+  reason: string;
+  issuedAt: Date;
+  respondBy: Date;
+  responseText: string | null;
+  responseEvidence: string[] | null;
+  respondedAt: Date | null;
+  respondedBy: string | null;
+}
+
+const iso = (d: Date) => new Date(d).toISOString();
+const presentOrder = (o: OrderRow) => ({
+  id: o.id,
+  number: o.number,
+  taskId: o.taskId,
+  planId: o.planId,
+  orgId: o.orgId,
+  orgName: o.orgName,
+  indicator: o.indicator,
+  issuerOrgId: o.issuerOrgId,
+  issuer: o.issuer,
+  taskDeadline: iso(o.taskDeadline),
+  reason: o.reason,
+  issuedAt: iso(o.issuedAt),
+  respondBy: iso(o.respondBy),
+  status: (o.respondedAt ? 'answered' : new Date(o.respondBy).getTime() < Date.now() ? 'overdue' : 'open') as 'open' | 'answered' | 'overdue',
+  response: o.respondedAt ? { text: o.responseText!, evidence: o.responseEvidence ?? [], at: iso(o.respondedAt), by: o.respondedBy! } : null,
+});
+
+async function findOrders(sql: Sql, user: CurrentUser, where: ReturnType<typeof taskScope>, limit: number) {
+  return sql<OrderRow[]>`
+    select t.id, t.number, t.task_id as "taskId", t.plan_id as "planId", t.org_id as "orgId", o.name as "orgName", k.indicator,
+      t.issuer_org_id as "issuerOrgId", i.name as issuer, t.task_deadline as "taskDeadline", t.reason, t.issued_at as "issuedAt",
+      t.respond_by as "respondBy", t.response_text as "responseText", t.response_evidence as "responseEvidence",
+      t.responded_at as "respondedAt", t.responded_by as "respondedBy"
+    from supervision_orders t join orgs o on o.id = t.org_id join orgs i on i.id = t.issuer_org_id join tasks k on k.id = t.task_id
+    where ${taskScope(sql, user)} and ${where}
+    order by t.issued_at desc, t.number desc limit ${limit}`;
+}
+
+const summonsSchema = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    orderNumber: z.string(),
+    taskId: z.string(),
+    planId: z.string(),
+    orgId: z.string(),
+    orgName: z.string(),
+    summoner: z.string(),
+    summoned: z.string().openapi({ description: 'the unit (or township) whose chair is summoned' }),
+    proposedAt: z.string(),
+    place: z.string(),
+    createdAt: z.string(),
+    outcome: z.object({ text: z.string(), heldAt: z.string().nullable(), at: z.string(), by: z.string() }).nullable(),
+  })
+  .openapi('Summons');
+
+interface SummonsRow {
+  id: string;
+  orderId: string;
+  orderNumber: string;
+  taskId: string;
+  planId: string;
+  orgId: string;
+  orgName: string;
+  summoner: string;
+  proposedAt: Date;
+  place: string;
+  createdAt: Date;
+  outcome: string | null;
+  heldAt: Date | null;
+  outcomeAt: Date | null;
+  outcomeBy: string | null;
+}
+
+const presentSummons = (s: SummonsRow) => ({
+  id: s.id,
+  orderId: s.orderId,
+  orderNumber: s.orderNumber,
+  taskId: s.taskId,
+  planId: s.planId,
+  orgId: s.orgId,
+  orgName: s.orgName,
+  summoner: s.summoner,
+  summoned: `${s.orgName}负责人`,
+  proposedAt: iso(s.proposedAt),
+  place: s.place,
+  createdAt: iso(s.createdAt),
+  outcome: s.outcomeAt ? { text: s.outcome!, heldAt: s.heldAt ? iso(s.heldAt) : null, at: iso(s.outcomeAt), by: s.outcomeBy! } : null,
+});
+
+async function findSummons(sql: Sql, user: CurrentUser, where: ReturnType<typeof taskScope>, limit: number) {
+  return sql<SummonsRow[]>`
+    select t.id, t.order_id as "orderId", so.number as "orderNumber", t.task_id as "taskId", t.plan_id as "planId", t.org_id as "orgId",
+      o.name as "orgName", sm.name as summoner, t.proposed_at as "proposedAt", t.place, t.created_at as "createdAt",
+      t.outcome, t.held_at as "heldAt", t.outcome_at as "outcomeAt", t.outcome_by as "outcomeBy"
+    from summons t join supervision_orders so on so.id = t.order_id join orgs o on o.id = t.org_id join orgs sm on sm.id = t.summoner_org_id
+    where ${taskScope(sql, user)} and ${where}
+    order by t.created_at desc, t.id limit ${limit}`;
+}
+
+/** 督办 and 约谈: listing, the unit's answer to an order, the district's record of a summons. */
+export const ladder = newRouter();
+ladder.use('/supervision-orders', requireUser());
+ladder.use('/supervision-orders/*', requireUser());
+ladder.use('/summons', requireUser());
+ladder.use('/summons/*', requireUser());
+
+ladder.openapi(
+  createRoute({
+    ...tagged,
+    method: 'get',
+    path: '/supervision-orders',
+    summary: 'Supervision orders (督办单) in the caller’s part of the org tree, newest first',
+    request: { query: z.object({ ...page, status: z.enum(['open', 'answered', 'overdue']).optional() }) },
+    responses: { 200: jsonOk(z.object({ items: z.array(orderSchema) })), ...authErrors },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const sql = c.var.sql;
+    const where = sql`true
+      ${q.planId ? sql`and t.plan_id = ${q.planId}` : sql``}
+      ${q.unitId ? sql`and t.org_id = ${q.unitId}` : sql``}
+      ${q.status === 'answered' ? sql`and t.responded_at is not null` : sql``}
+      ${q.status === 'open' ? sql`and t.responded_at is null and t.respond_by >= now()` : sql``}
+      ${q.status === 'overdue' ? sql`and t.responded_at is null and t.respond_by < now()` : sql``}`;
+    const rows = await findOrders(sql, c.var.user, where, q.limit);
+    return c.json({ items: rows.map(presentOrder) }, 200);
+  },
+);
+
+ladder.openapi(
+  createRoute({
+    ...tagged,
+    method: 'get',
+    path: '/supervision-orders/{id}',
+    summary: 'One supervision order',
+    request: { params: idParam },
+    responses: { 200: jsonOk(orderSchema), ...authErrors },
+  }),
+  async (c) => {
+    const [row] = await findOrders(c.var.sql, c.var.user, c.var.sql`t.id = ${c.req.valid('param').id}`, 1);
+    if (!row) throw notFound('supervision order');
+    return c.json(presentOrder(row), 200);
+  },
+);
+
+ladder.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/supervision-orders/{id}/respond',
+    summary: 'The ordered unit answers a supervision order (整改答复); the task’s red light clears unless a summons is open',
+    middleware: [requireRole('grassroots_chair', 'township_officer')] as const,
+    request: {
+      params: idParam,
+      ...jsonBody(
+        z.object({
+          text: z.string().trim().min(2).max(4000),
+          evidence: z.array(z.string().uuid()).max(50).optional().openapi({ description: 'ids from POST /api/v1/uploads' }),
+        }),
+      ),
+    },
+    responses: { 200: jsonOk(orderSchema, 'the answered order'), ...authErrors, ...conflictError, ...unprocessable },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const user = c.var.user;
+    const sql = c.var.sql;
+    const [order] = await findOrders(sql, user, sql`t.id = ${c.req.valid('param').id}`, 1);
+    if (!order) throw notFound('supervision order');
+    if (order.orgId !== user.orgId) throw forbidden('only the org the order is addressed to answers it');
+    if (body.evidence?.length) {
+      const known = await sql<{ id: string }[]>`select id from uploads where id in ${sql(body.evidence)} and org_id = ${order.orgId}`;
+      const ok = new Set(known.map((k) => k.id));
+      body.evidence.forEach((id, n) => {
+        if (!ok.has(id)) throw invalid(`evidence[${n}]`, 'no such upload of this unit');
+      });
+    }
+    await transaction(sql, async (tx) => {
+      const answered = await tx`
+        update supervision_orders set response_text = ${body.text}, response_evidence = ${body.evidence ?? []}::uuid[],
+          responded_at = now(), responded_by = ${user.login}
+        where id = ${order.id} and responded_at is null returning id`;
+      if (answered.length === 0) throw conflict(`order ${order.number} is already answered`, { state: 'answered' });
+      await tx`select refresh_task_light(${order.taskId})`;
+      await appendAudit(tx, { actor: user, action: 'order.respond', subjectType: 'task', subjectId: order.taskId, summary: { orderId: order.id, number: order.number, evidence: body.evidence?.length ?? 0 } });
+    });
+    const [fresh] = await findOrders(sql, user, sql`t.id = ${order.id}`, 1);
+    return c.json(presentOrder(fresh!), 200);
+  },
+);
+
+ladder.openapi(
+  createRoute({
+    ...tagged,
+    method: 'get',
+    path: '/summons',
+    summary: 'Summons (约谈) in the caller’s part of the org tree, newest first',
+    request: { query: z.object({ ...page, status: z.enum(['open', 'recorded']).optional() }) },
+    responses: { 200: jsonOk(z.object({ items: z.array(summonsSchema) })), ...authErrors },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const sql = c.var.sql;
+    const where = sql`true
+      ${q.planId ? sql`and t.plan_id = ${q.planId}` : sql``}
+      ${q.unitId ? sql`and t.org_id = ${q.unitId}` : sql``}
+      ${q.status === 'open' ? sql`and t.outcome_at is null` : sql``}
+      ${q.status === 'recorded' ? sql`and t.outcome_at is not null` : sql``}`;
+    const rows = await findSummons(sql, c.var.user, where, q.limit);
+    return c.json({ items: rows.map(presentSummons) }, 200);
+  },
+);
+
+ladder.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/summons/{id}/outcome',
+    summary: 'The district records how a summons went; the task’s red light clears unless an order is still unanswered',
+    middleware: [requireRole('district_admin')] as const,
+    request: {
+      params: idParam,
+      ...jsonBody(
+        z.object({
+          outcome: z.string().trim().min(2).max(4000),
+          heldAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'when the talk took place' }),
+        }),
+      ),
+    },
+    responses: { 200: jsonOk(summonsSchema, 'the summons with its outcome'), ...authErrors, ...conflictError, ...unprocessable },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const sql = c.var.sql;
+    const user = c.var.user;
+    const [summons] = await findSummons(sql, user, sql`t.id = ${c.req.valid('param').id}`, 1);
+    if (!summons) throw notFound('summons');
+    await transaction(sql, async (tx) => {
+      const recorded = await tx`
+        update summons set outcome = ${body.outcome}, held_at = ${body.heldAt ?? null}, outcome_at = now(), outcome_by = ${user.login}
+        where id = ${summons.id} and outcome_at is null returning id`;
+      if (recorded.length === 0) throw conflict('this summons already has its outcome recorded', { state: 'recorded' });
+      await tx`select refresh_task_light(${summons.taskId})`;
+      await appendAudit(tx, { actor: user, action: 'summons.outcome', subjectType: 'task', subjectId: summons.taskId, summary: { summonsId: summons.id } });
+    });
+    const [fresh] = await findSummons(sql, user, sql`t.id = ${summons.id}`, 1);
+    return c.json(presentSummons(fresh!), 200);
+  },
+);

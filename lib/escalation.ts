@@ -1,0 +1,84 @@
+// The guidance ladder's policy (提醒、预警、督办、约谈): when each rung fires relative to a task's deadline,
+// and how long a unit has to answer a supervision order. Pure: the calendar is passed in.
+import { z } from 'zod';
+import type { WorkingCalendar } from './calendar';
+import { parseIsoDuration } from './duration';
+
+/** An offset is an ISO-8601 duration ("P5D", "PT30S") or a count of working days. */
+export type Offset = string | { workingDays: number };
+
+export interface LadderPolicy {
+  /** Before the deadline: 提醒 to the unit. */
+  remindBefore: Offset;
+  /** After the deadline: 预警 to the unit and its township. */
+  warnAfter: Offset;
+  /** After the deadline: 督办, a numbered supervision order. */
+  superviseAfter: Offset;
+  /** After the order: the time the unit has to answer it before 约谈. */
+  orderResponse: Offset;
+}
+
+export const rungKeys = ['remindBefore', 'warnAfter', 'superviseAfter', 'orderResponse'] as const;
+
+/** The brief's defaults: remind 5 days before, warn at the deadline, supervise 7 days after, 5 working days to answer. */
+export const defaultPolicy: LadderPolicy = { remindBefore: 'P5D', warnAfter: 'PT0S', superviseAfter: 'P7D', orderResponse: { workingDays: 5 } };
+
+const offset = z.union([
+  z.string().refine((s) => parseIsoDuration(s) !== null, 'an ISO-8601 duration such as P5D or PT30S'),
+  z.object({ workingDays: z.number().int('a whole number of working days').min(0).max(250) }).strict(),
+]);
+const partialPolicy = z
+  .object({ remindBefore: offset, warnAfter: offset, superviseAfter: offset, orderResponse: offset })
+  .partial()
+  .strict();
+
+/** A plan's `escalation`: plan-wide settings and per-indicator overrides. */
+export const escalationSchema = partialPolicy.extend({ indicators: z.record(z.string(), partialPolicy).optional() }).strict();
+export type Escalation = z.infer<typeof escalationSchema>;
+
+/** The policy that applies to one indicator: defaults, then the plan's settings, then the indicator's own. */
+export function policyFor(escalation: Escalation, indicator: string): LadderPolicy {
+  const { indicators, ...plan } = escalation;
+  return { ...defaultPolicy, ...plan, ...(indicators?.[indicator] ?? {}) };
+}
+
+/** Move an instant by an offset, forwards (+1) or backwards (-1). */
+export function shift(at: Date, by: Offset, direction: 1 | -1, calendar: WorkingCalendar): Date {
+  if (typeof by === 'string') return new Date(at.getTime() + direction * parseIsoDuration(by)!);
+  return calendar.addWorkingDays(at, direction * by.workingDays);
+}
+
+/** When a task's three deadline-relative rungs fire. */
+export interface LadderTimes {
+  deadline: string;
+  remind: string;
+  warn: string;
+  supervise: string;
+}
+
+export function ladderTimes(policy: LadderPolicy, deadline: Date, calendar: WorkingCalendar): LadderTimes {
+  return {
+    deadline: deadline.toISOString(),
+    remind: shift(deadline, policy.remindBefore, -1, calendar).toISOString(),
+    warn: shift(deadline, policy.warnAfter, 1, calendar).toISOString(),
+    supervise: shift(deadline, policy.superviseAfter, 1, calendar).toISOString(),
+  };
+}
+
+/** When an order issued at `issuedAt` must be answered. */
+export const orderDue = (policy: LadderPolicy, issuedAt: Date, calendar: WorkingCalendar) => shift(issuedAt, policy.orderResponse, 1, calendar);
+
+/**
+ * Everything the ladder will compute for a deadline, done now so a missing calendar year is an
+ * error when the deadline is set, not a stalled rung months later. Throws CalendarMissingError.
+ */
+export function checkLadder(policy: LadderPolicy, deadline: Date, calendar: WorkingCalendar): LadderTimes {
+  const times = ladderTimes(policy, deadline, calendar);
+  orderDue(policy, new Date(times.supervise), calendar);
+  return times;
+}
+
+/** Rungs in the order they climb. */
+export const rungs = ['remind', 'warn', 'supervise', 'summons'] as const;
+export type Rung = (typeof rungs)[number];
+export const rungNames: Record<Rung | 'urge', string> = { remind: '提醒', warn: '预警', supervise: '督办', summons: '约谈', urge: '催办' };

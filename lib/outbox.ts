@@ -1,0 +1,112 @@
+// Delivery of the notice outbox to outside channels: group-robot webhooks (DingTalk, WeCom) and
+// e-mail. Rows are claimed one at a time with SKIP LOCKED, so several workers share the work; a
+// worker that dies mid-send leaves its row pending and it is sent again (at-least-once; receivers
+// drop duplicates by the notice id in X-Jianjia-Notice-Id).
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+import { transaction, type Sql } from '../db/client';
+import type { Env } from './env';
+
+export interface Delivery {
+  id: string;
+  channel: 'webhook' | 'email';
+  target: string;
+  subject: string;
+  content: string;
+  attempts: number;
+}
+
+export type Sender = (d: Delivery) => Promise<void>;
+
+/** The group-robot text message both DingTalk and WeCom accept. */
+export const robotBody = (content: string) => ({ msgtype: 'text', text: { content } });
+
+/** POST to a robot; a non-2xx answer, or a robot's non-zero `errcode`, is a failure. */
+export async function sendWebhook(d: Delivery, timeoutMs = 10_000): Promise<void> {
+  const res = await fetch(d.target, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-jianjia-notice-id': d.id },
+    body: JSON.stringify(robotBody(d.content)),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+  try {
+    const answer = JSON.parse(text) as { errcode?: number; errmsg?: string };
+    if (typeof answer.errcode === 'number' && answer.errcode !== 0) throw new Error(`robot refused: errcode ${answer.errcode} ${answer.errmsg ?? ''}`.trim());
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+  }
+}
+
+export function emailSender(smtpUrl: string, from: string): Sender {
+  const transport = nodemailer.createTransport(smtpUrl);
+  return async (d) => {
+    await transport.sendMail({ from, to: d.target, subject: d.subject, text: d.content, headers: { 'X-Jianjia-Notice-Id': d.id }, messageId: `<${d.id}@jianjia>` });
+  };
+}
+
+/** Back-off before attempt n+1: base × 2^(n-1), capped at a day. */
+export const backoffMs = (base: number, attempts: number) => Math.min(base * 2 ** Math.max(0, attempts - 1), 24 * 3600_000);
+
+/** Claim one due delivery, send it, record the result. Returns false when nothing was due. */
+export async function deliverOne(sql: Sql, senders: Partial<Record<Delivery['channel'], Sender>>, opts: { retryBaseMs: number; maxAttempts: number }, log?: Logger): Promise<boolean> {
+  return transaction(sql, async (tx) => {
+    const [d] = await tx<Delivery[]>`
+      select id, channel, target, subject, content, attempts from notice_deliveries
+      where status = 'pending' and next_attempt_at <= now()
+      order by next_attempt_at, id limit 1 for update skip locked`;
+    if (!d) return false;
+    const send = senders[d.channel];
+    try {
+      if (!send) throw new Error(`no ${d.channel} channel is configured`);
+      await send(d);
+      await tx`update notice_deliveries set status = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = null where id = ${d.id}`;
+    } catch (err) {
+      const attempts = d.attempts + 1;
+      const dead = attempts >= opts.maxAttempts;
+      const message = err instanceof Error ? err.message : String(err);
+      await tx`
+        update notice_deliveries set attempts = ${attempts}, last_error = ${message.slice(0, 1000)},
+          status = ${dead ? 'dead' : 'pending'}, next_attempt_at = now() + ${backoffMs(opts.retryBaseMs, attempts)} * interval '1 millisecond'
+        where id = ${d.id}`;
+      log?.[dead ? 'error' : 'warn']({ delivery: d.id, channel: d.channel, attempts, error: message }, dead ? 'notice delivery gave up' : 'notice delivery failed; will retry');
+    }
+    return true;
+  });
+}
+
+/** Poll the outbox until stopped; `stop()` waits for the send in hand to finish. */
+export function startOutbox(deps: { sql: Sql; env: Env; log: Logger; senders?: Partial<Record<Delivery['channel'], Sender>> }) {
+  const { sql, env, log } = deps;
+  const senders = deps.senders ?? {
+    webhook: (d: Delivery) => sendWebhook(d),
+    ...(env.SMTP_URL ? { email: emailSender(env.SMTP_URL, env.SMTP_FROM) } : {}),
+  };
+  const opts = { retryBaseMs: env.NOTICE_RETRY_BASE_MS, maxAttempts: env.NOTICE_MAX_ATTEMPTS };
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        while (!stopped && (await deliverOne(sql, senders, opts, log)));
+      } catch (err) {
+        log.error({ err }, 'outbox poll failed; trying again');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, env.NOTICE_POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+// @ts-expect-error: plain .mjs helpers without type declarations
+import { ensureTestServer } from '../../scripts/lib/testserver.mjs';
+
+/**
+ * A Temporal environment on Temporal's Java time-skipping test server, run from the tools cache (fetched with
+ * Maven the first time on a machine, so allow a few minutes then) instead of the SDK's download from
+ * temporal.download. The server listens on a free port and dies with `env.teardown()`.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path: string = await ensureTestServer({ log: (line: string) => console.log(line) });
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
+}
