@@ -79,7 +79,7 @@ async function taskFacts(sql: Sql, taskId: string): Promise<TaskFacts> {
   const [t] = await sql<TaskFacts[]>`
     select t.id, t.plan_id as "planId", t.org_id as "orgId", o.name as "orgName", o.level, t.township_id as "townshipId",
       tw.name as "townshipName", t.district_id as "districtId", d.name as "districtName", t.indicator,
-      coalesce((select i->>'name' from catalogue_versions cv, jsonb_array_elements(cv.body->'indicators') i
+      coalesce((select coalesce(i->'name'->>'zh', i->>'name') from catalogue_versions cv, jsonb_array_elements(cv.body->'indicators') i
                 where cv.version = p.catalogue_version and i->>'code' = t.indicator), t.indicator) as "indicatorName",
       t.department, t.state, t.deadline
     from tasks t join orgs o on o.id = t.org_id join orgs tw on tw.id = t.township_id join orgs d on d.id = t.district_id
