@@ -92,8 +92,8 @@ async function taskFacts(sql: Sql, taskId: string): Promise<TaskFacts> {
 const taskLink = (deps: LadderDeps, taskId: string) => `${deps.publicUrl}/api/v1/tasks/${taskId}`;
 const subjectLine = (t: TaskFacts, deadline: Date | string) => `${t.orgName}「${t.indicator} ${t.indicatorName}」（截止 ${beijingTime(deadline)}）`;
 
-/** The district's abbreviation for its documents: 富阳区总工会 → 富工督. */
-const orderPrefix = (districtName: string) => `${districtName.slice(0, 1)}工督`;
+/** The district's abbreviation for its documents: 杭州市富阳区总工会 → 富工督 (the city is dropped). */
+const orderPrefix = (districtName: string) => `${districtName.replace(/^.+?市/, '').slice(0, 1)}工督`;
 
 async function nextNumber(tx: Sql, districtId: string, kind: string, year: number): Promise<number> {
   const [row] = await tx<{ last: number }[]>`
