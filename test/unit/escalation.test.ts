@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { CalendarMissingError, calendar } from '../../lib/calendar';
+import { checkLadder, defaultPolicy, escalationSchema, ladderTimes, orderDue, policyFor } from '../../lib/escalation';
+
+const cst = (local: string) => new Date(`${local}+08:00`);
+
+describe('escalation policy', () => {
+  it('defaults to the brief: remind 5 days before, warn at the deadline, supervise 7 days after, 5 working days to answer', () => {
+    expect(policyFor({}, 'HS-01')).toEqual({ remindBefore: 'P5D', warnAfter: 'PT0S', superviseAfter: 'P7D', orderResponse: { workingDays: 5 } });
+  });
+
+  it('lets the plan override the defaults and an indicator override the plan', () => {
+    const escalation = escalationSchema.parse({ remindBefore: 'P10D', indicators: { 'GF-03': { remindBefore: { workingDays: 2 }, superviseAfter: 'P3D' } } });
+    expect(policyFor(escalation, 'HS-01')).toEqual({ ...defaultPolicy, remindBefore: 'P10D' });
+    expect(policyFor(escalation, 'GF-03')).toEqual({ ...defaultPolicy, remindBefore: { workingDays: 2 }, superviseAfter: 'P3D' });
+  });
+
+  it('refuses what is not a duration or a whole count of working days, naming the path', () => {
+    const cases: [unknown, string][] = [
+      [{ remindBefore: '5 days' }, 'remindBefore'],
+      [{ warnAfter: { workingDays: 1.5 } }, 'warnAfter'],
+      [{ orderResponse: { workingDays: -1 } }, 'orderResponse'],
+      [{ superviseAfter: { days: 3 } }, 'superviseAfter'],
+      [{ remindbefore: 'P5D' }, ''],
+      [{ indicators: { 'HS-01': { orderResponse: 'soon' } } }, 'indicators.HS-01.orderResponse'],
+    ];
+    for (const [input, path] of cases) {
+      const result = escalationSchema.safeParse(input);
+      expect(result.success, JSON.stringify(input)).toBe(false);
+      if (path) expect(result.error!.issues.some((i) => i.path.join('.').startsWith(path)), JSON.stringify(result.error!.issues)).toBe(true);
+    }
+  });
+
+  it('places the rungs around the deadline in calendar days or working days', () => {
+    const deadline = cst('2026-10-09T18:00:00');
+    expect(ladderTimes(defaultPolicy, deadline, calendar)).toEqual({
+      deadline: deadline.toISOString(),
+      remind: cst('2026-10-04T18:00:00').toISOString(),
+      warn: deadline.toISOString(),
+      supervise: cst('2026-10-16T18:00:00').toISOString(),
+    });
+    // Three working days before Fri 9 October 2026: the make-up Saturday 10 October is after it;
+    // 1–7 October are the holiday, so Thu 8, then Wed 30 and Tue 29 September.
+    const working = { ...defaultPolicy, remindBefore: { workingDays: 3 } };
+    expect(ladderTimes(working, deadline, calendar).remind).toBe(cst('2026-09-29T18:00:00').toISOString());
+  });
+
+  it('gives an order issued before the Spring Festival its five working days after the holiday', () => {
+    // Issued Fri 13 Feb 2026: Sat 14 (make-up) is one; 15–23 are off; 24, 25, 26, 27 make five.
+    expect(orderDue(defaultPolicy, cst('2026-02-13T10:00:00'), calendar)).toEqual(cst('2026-02-27T10:00:00'));
+  });
+
+  it('checks the whole ladder, order answer included, so a missing calendar year is found when the deadline is set', () => {
+    expect(() => checkLadder(defaultPolicy, cst('2026-11-30T18:00:00'), calendar)).not.toThrow();
+    // Supervised 7 days after 28 December: the answer period runs into 2027, which the table lacks.
+    expect(() => checkLadder(defaultPolicy, cst('2026-12-28T18:00:00'), calendar)).toThrow(CalendarMissingError);
+    expect(() => checkLadder({ ...defaultPolicy, orderResponse: 'P7D' }, cst('2026-12-28T18:00:00'), calendar)).not.toThrow();
+  });
+});
