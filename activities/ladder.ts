@@ -1,11 +1,11 @@
 // The guidance ladder's side effects. The unit-tasks workflow decides when a rung is due; these
 // activities record it (once per deadline, whatever retries happen), open orders and summons, set
 // the task's light and write the notices, all in one transaction per rung.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction, type Sql } from '../db/client';
 import { beijingTime, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
 import { CalendarMissingError, type WorkingCalendar } from '../lib/calendar';
-import { escalationSchema, ladderTimes, orderDue, policyFor, type LadderTimes } from '../lib/escalation';
+import { escalationSchema, ladderTimes, orderDue, policyFor, summonsTime, type LadderTimes } from '../lib/escalation';
 
 export interface LadderDeps {
   sql: Sql;
@@ -15,26 +15,32 @@ export interface LadderDeps {
   publicUrl: string;
 }
 
-/** A missing calendar year stops the rung with a message an operator can act on; it retries once the table is updated. */
-function calendarFailure(err: unknown): never {
-  if (err instanceof CalendarMissingError) throw ApplicationFailure.retryable(err.message, 'CalendarMissing');
-  throw err;
-}
-
 async function planPolicy(sql: Sql, planId: string) {
   const [plan] = await sql<{ escalation: unknown }[]>`select escalation from plans where id = ${planId}`;
   if (!plan) throw ApplicationFailure.nonRetryable(`plan ${planId} not found`);
   return escalationSchema.parse(plan.escalation ?? {});
 }
 
-/** Rung times for tasks whose deadline or policy changed. */
-export async function ladderSchedule(deps: LadderDeps, input: { planId: string; tasks: { taskId: string; indicator: string; deadline: string }[] }): Promise<Record<string, LadderTimes>> {
+export interface Schedule {
+  times: Record<string, LadderTimes>;
+  /** Tasks whose times need a calendar year the table lacks: the workflow asks again later. */
+  missing: Record<string, string>;
+}
+
+/** Rung times for tasks whose deadline or policy changed; a task the calendar cannot place never holds back the others. */
+export async function ladderSchedule(deps: LadderDeps, input: { planId: string; tasks: { taskId: string; indicator: string; deadline: string }[] }): Promise<Schedule> {
   const escalation = await planPolicy(deps.sql, input.planId);
-  try {
-    return Object.fromEntries(input.tasks.map((t) => [t.taskId, ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), deps.calendar)]));
-  } catch (err) {
-    calendarFailure(err);
+  const result: Schedule = { times: {}, missing: {} };
+  for (const t of input.tasks) {
+    try {
+      result.times[t.taskId] = ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), deps.calendar);
+    } catch (err) {
+      if (!(err instanceof CalendarMissingError)) throw err;
+      result.missing[t.taskId] = err.message;
+      log.error('ladder waits for calendar data', { taskId: t.taskId, error: err.message });
+    }
   }
+  return result;
 }
 
 export interface RungDue {
@@ -56,6 +62,8 @@ export interface FireResult {
   orders: { taskId: string; orderId: string; respondBy: string }[];
   /** Orders settled: summoned now or earlier, or answered in time. */
   settled: string[];
+  /** Rungs and orders that need a calendar year the table lacks: nothing was written; the workflow tries again later. */
+  deferred: { rungs: RungDue[]; orders: string[] };
 }
 
 interface TaskFacts {
@@ -116,12 +124,7 @@ async function fireRung(deps: LadderDeps, tx: Sql, due: RungDue, at: string, res
     if (!order) {
       const issuedAt = new Date(at);
       const policy = policyFor(await planPolicy(tx, t.planId), t.indicator);
-      let respondBy: Date;
-      try {
-        respondBy = orderDue(policy, issuedAt, deps.calendar);
-      } catch (err) {
-        calendarFailure(err);
-      }
+      const respondBy = orderDue(policy, issuedAt, deps.calendar);
       const year = new Date(issuedAt.getTime() + 8 * 3600_000).getUTCFullYear();
       const number = `${orderPrefix(t.districtName)}〔${year}〕${await nextNumber(tx, t.districtId, 'supervision', year)}号`;
       const issuer = t.level === 'grassroots' ? t.townshipId : t.districtId;
@@ -162,7 +165,7 @@ async function notify(deps: LadderDeps, tx: Sql, t: TaskFacts, e: Omit<NoticeEve
   await writeNotices(tx, { ...e, taskId: t.id, orgId: t.orgId, department: t.department, link: taskLink(deps, t.id) }, deps.channels);
 }
 
-/** 约谈, if the order is still unanswered: the district summons the unit three working days on, at 09:30. */
+/** 约谈, if the order is still unanswered: the district summons the unit (by default three working days on, at 09:30). */
 async function summon(deps: LadderDeps, tx: Sql, orderId: string, at: string): Promise<boolean> {
   const [order] = await tx<{ id: string; taskId: string; number: string; answered: boolean; summoned: boolean }[]>`
     select o.id, o.task_id as "taskId", o.number, o.responded_at is not null as answered,
@@ -171,14 +174,7 @@ async function summon(deps: LadderDeps, tx: Sql, orderId: string, at: string): P
   if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} not found`);
   if (order.answered || order.summoned) return true;
   const t = await taskFacts(tx, order.taskId);
-  let day: Date;
-  try {
-    day = deps.calendar.addWorkingDays(new Date(at), 3);
-  } catch (err) {
-    calendarFailure(err);
-  }
-  const beijingDate = new Date(day.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-  const proposedAt = new Date(`${beijingDate}T09:30:00+08:00`);
+  const proposedAt = summonsTime(policyFor(await planPolicy(tx, t.planId), t.indicator), new Date(at), deps.calendar);
   const place = `${t.districtName}会议室`;
   const [s] = await tx<{ id: string }[]>`
     insert into summons (order_id, task_id, plan_id, org_id, township_id, district_id, summoner_org_id, proposed_at, place, created_at)
@@ -199,12 +195,31 @@ async function summon(deps: LadderDeps, tx: Sql, orderId: string, at: string): P
   return true;
 }
 
+/** Whether a failure is a missing calendar year: logged and deferred, never retried in a tight loop. */
+function deferrable(err: unknown, what: Record<string, unknown>): boolean {
+  if (!(err instanceof CalendarMissingError)) return false;
+  log.error('ladder rung waits for calendar data', { ...what, error: err.message });
+  return true;
+}
+
 /** Fire the rungs that fell due, each in its own transaction so one failing never holds back the others. */
 export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<FireResult> {
-  const result: FireResult = { orders: [], settled: [] };
-  for (const due of input.rungs) await transaction(deps.sql, (tx) => fireRung(deps, tx, due, input.at, result));
+  const result: FireResult = { orders: [], settled: [], deferred: { rungs: [], orders: [] } };
+  for (const due of input.rungs) {
+    try {
+      await transaction(deps.sql, (tx) => fireRung(deps, tx, due, input.at, result));
+    } catch (err) {
+      if (!deferrable(err, { ...due })) throw err;
+      result.deferred.rungs.push(due);
+    }
+  }
   for (const orderId of input.overdueOrders) {
-    if (await transaction(deps.sql, (tx) => summon(deps, tx, orderId, input.at))) result.settled.push(orderId);
+    try {
+      if (await transaction(deps.sql, (tx) => summon(deps, tx, orderId, input.at))) result.settled.push(orderId);
+    } catch (err) {
+      if (!deferrable(err, { orderId })) throw err;
+      result.deferred.orders.push(orderId);
+    }
   }
   return result;
 }

@@ -165,6 +165,9 @@ export async function dispatchUnits(
         where t.id = v.id and t.version = 0
         returning t.id, t.state, t.target, t.deadline`;
       if (moved.length === 0) return;
+      // A rung that fired before the rows moved (a retried dispatch) set its light against the old deadline.
+      await tx`
+        select refresh_task_light(r.task_id) from (select distinct task_id from ladder_rungs where task_id in ${tx(moved.map((m) => m.id))}) r`;
       await tx`
         insert into audit_log ${tx(
           moved.map((m) => ({

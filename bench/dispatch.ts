@@ -68,7 +68,7 @@ async function call(method: string, path: string, token: string | null, body?: u
 const token = (await call('POST', '/auth/login', null, { login: 'bench-admin', password: 'bench-password' })).token as string;
 const count = async (state: string) => (await sql<{ n: number }[]>`select count(*)::int as n from tasks where state = ${state}`)[0]!.n;
 
-const plan = await call('POST', '/plans', token, { year: 2030, name: '基准计划', deadline: '2030-11-30T00:00:00Z', escalation: { orderResponse: 'P7D' } });
+const plan = await call('POST', '/plans', token, { year: 2030, name: '基准计划', deadline: '2030-11-30T00:00:00Z', escalation: { orderResponse: 'P7D', summonsAfter: 'P3D' } });
 // Wait for the worker's first poll so bundling time is not counted.
 for (;;) {
   const pollers = await temporal.workflowService.describeTaskQueue({ namespace: env.TEMPORAL_NAMESPACE, taskQueue: { name: env.TEMPORAL_TASK_QUEUE }, taskQueueType: 1 });

@@ -16,19 +16,22 @@ export interface LadderPolicy {
   superviseAfter: Offset;
   /** After the order: the time the unit has to answer it before 约谈. */
   orderResponse: Offset;
+  /** After an unanswered order: the day proposed for the summons (at 09:30 Beijing time). */
+  summonsAfter: Offset;
 }
 
-export const rungKeys = ['remindBefore', 'warnAfter', 'superviseAfter', 'orderResponse'] as const;
-
-/** The brief's defaults: remind 5 days before, warn at the deadline, supervise 7 days after, 5 working days to answer. */
-export const defaultPolicy: LadderPolicy = { remindBefore: 'P5D', warnAfter: 'PT0S', superviseAfter: 'P7D', orderResponse: { workingDays: 5 } };
+/**
+ * The brief's defaults: remind 5 days before, warn at the deadline, supervise 7 days after, 5 working days to
+ * answer; the summons is proposed for 3 working days after the answer was due.
+ */
+export const defaultPolicy: LadderPolicy = { remindBefore: 'P5D', warnAfter: 'PT0S', superviseAfter: 'P7D', orderResponse: { workingDays: 5 }, summonsAfter: { workingDays: 3 } };
 
 const offset = z.union([
   z.string().refine((s) => parseIsoDuration(s) !== null, 'an ISO-8601 duration such as P5D or PT30S'),
   z.object({ workingDays: z.number().int('a whole number of working days').min(0).max(250) }).strict(),
 ]);
 const partialPolicy = z
-  .object({ remindBefore: offset, warnAfter: offset, superviseAfter: offset, orderResponse: offset })
+  .object({ remindBefore: offset, warnAfter: offset, superviseAfter: offset, orderResponse: offset, summonsAfter: offset })
   .partial()
   .strict();
 
@@ -68,13 +71,20 @@ export function ladderTimes(policy: LadderPolicy, deadline: Date, calendar: Work
 /** When an order issued at `issuedAt` must be answered. */
 export const orderDue = (policy: LadderPolicy, issuedAt: Date, calendar: WorkingCalendar) => shift(issuedAt, policy.orderResponse, 1, calendar);
 
+/** The proposed time of a summons decided at `at`: `summonsAfter` later, at 09:30 Beijing time that day. */
+export function summonsTime(policy: LadderPolicy, at: Date, calendar: WorkingCalendar): Date {
+  const day = shift(at, policy.summonsAfter, 1, calendar);
+  const beijingDate = new Date(day.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  return new Date(`${beijingDate}T09:30:00+08:00`);
+}
+
 /**
  * Everything the ladder will compute for a deadline, done now so a missing calendar year is an
  * error when the deadline is set, not a stalled rung months later. Throws CalendarMissingError.
  */
 export function checkLadder(policy: LadderPolicy, deadline: Date, calendar: WorkingCalendar): LadderTimes {
   const times = ladderTimes(policy, deadline, calendar);
-  orderDue(policy, new Date(times.supervise), calendar);
+  summonsTime(policy, orderDue(policy, new Date(times.supervise), calendar), calendar);
   return times;
 }
 

@@ -47,6 +47,8 @@ const done: readonly TaskState[] = ['approved', 'exited'];
 /** The ladder presses only while the next move is the unit's; a task waiting on its reviewers is not late. */
 const pressing: readonly TaskState[] = ['dispatched', 'claimed', 'returned'];
 const ladderRungs = ['remind', 'warn', 'supervise'] as const;
+/** How long a rung that needs missing calendar data waits before it is tried again. */
+const calendarRetryMs = 3600_000;
 
 function refuse(type: string, message: string, details?: Record<string, unknown>): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : [] });
@@ -81,6 +83,9 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
   const fired = new Set<string>();
   /** Open supervision orders and when their answer is due. */
   const orders = new Map<string, { taskId: string; dueAt: number }>();
+  /** Schedules, rungs and orders waiting for calendar data (key → when to try again). */
+  const held = new Map<string, number>();
+  const isHeld = (key: string, now: number) => (held.get(key) ?? 0) > now;
 
   function rearm(task: Task) {
     task.ladder = null;
@@ -271,21 +276,31 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
    */
   async function ladder() {
     while (!closed) {
-      const stale = [...tasks.values()].filter((t) => t.ladder === null && !done.includes(t.state));
+      let now = Date.now();
+      let next = Infinity;
+      const stale = [...tasks.values()].filter((t) => t.ladder === null && !done.includes(t.state) && !isHeld(`schedule:${t.taskId}:${t.ladderGen}`, now));
       if (stale.length > 0) {
         const asked = new Map(stale.map((t) => [t.taskId, t.ladderGen]));
-        const times = await ladderSchedule({ planId: input.planId, tasks: stale.map((t) => ({ taskId: t.taskId, indicator: t.indicator, deadline: t.deadline })) });
-        for (const t of stale) if (t.ladderGen === asked.get(t.taskId)) t.ladder = times[t.taskId] ?? null;
+        const schedule = await ladderSchedule({ planId: input.planId, tasks: stale.map((t) => ({ taskId: t.taskId, indicator: t.indicator, deadline: t.deadline })) });
+        for (const t of stale) {
+          if (t.ladderGen !== asked.get(t.taskId)) continue;
+          t.ladder = schedule.times[t.taskId] ?? null;
+          if (schedule.missing[t.taskId]) held.set(`schedule:${t.taskId}:${t.ladderGen}`, Date.now() + calendarRetryMs);
+        }
         continue;
       }
-      const now = Date.now();
+      now = Date.now();
+      for (const [key, until] of held) {
+        if (until > now) next = Math.min(next, until);
+        else held.delete(key);
+      }
       const due: RungDue[] = [];
       const overdue: string[] = [];
-      let next = Infinity;
       for (const t of tasks.values()) {
         if (!t.ladder || !pressing.includes(t.state)) continue;
         for (const rung of ladderRungs) {
-          if (fired.has(`${t.taskId}:${t.ladder.deadline}:${rung}`)) continue;
+          const key = `${t.taskId}:${t.ladder.deadline}:${rung}`;
+          if (fired.has(key) || isHeld(key, now)) continue;
           const at = Date.parse(t.ladder[rung]);
           if (at <= now) due.push({ taskId: t.taskId, rung, deadline: t.ladder.deadline });
           else next = Math.min(next, at);
@@ -293,20 +308,30 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
       }
       for (const [orderId, order] of orders) {
         if (done.includes(tasks.get(order.taskId)!.state)) orders.delete(orderId);
+        else if (isHeld(orderId, now)) continue;
         else if (order.dueAt <= now) overdue.push(orderId);
         else next = Math.min(next, order.dueAt);
       }
       if (due.length > 0 || overdue.length > 0) {
+        let deferred: { rungs: RungDue[]; orders: string[] } = { rungs: [], orders: [] };
         try {
           const result = await fireRungs({ planId: input.planId, at: new Date(now).toISOString(), rungs: due, overdueOrders: overdue });
           for (const o of result.orders) orders.set(o.orderId, { taskId: o.taskId, dueAt: Date.parse(o.respondBy) });
           for (const id of result.settled) orders.delete(id);
+          deferred = result.deferred;
         } catch (err) {
           // Only a non-retryable failure gets here (a task or order that no longer exists): skip it, never loop on it.
           log.error('ladder rung failed and is skipped', { error: String(err), due, overdue });
           for (const id of overdue) orders.delete(id);
         }
-        for (const d of due) fired.add(`${d.taskId}:${d.deadline}:${d.rung}`);
+        const retryAt = Date.now() + calendarRetryMs;
+        const waiting = new Set(deferred.rungs.map((d) => `${d.taskId}:${d.deadline}:${d.rung}`));
+        for (const key of waiting) held.set(key, retryAt);
+        for (const id of deferred.orders) held.set(id, retryAt);
+        for (const d of due) {
+          const key = `${d.taskId}:${d.deadline}:${d.rung}`;
+          if (!waiting.has(key)) fired.add(key);
+        }
         continue;
       }
       const seen = changes;

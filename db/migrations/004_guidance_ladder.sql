@@ -26,7 +26,7 @@ create table document_counters (
 -- 督办: a formal order to a unit (or a township for its own duties) to answer by a date.
 create table supervision_orders (
   id uuid primary key default gen_random_uuid(),
-  number text not null unique,
+  number text not null,
   task_id uuid not null references tasks (id),
   plan_id uuid not null references plans (id),
   org_id uuid not null references orgs (id),
@@ -41,7 +41,9 @@ create table supervision_orders (
   response_evidence uuid[],
   responded_at timestamptz,
   responded_by text,
-  unique (task_id, task_deadline)
+  unique (task_id, task_deadline),
+  -- Numbers run per district; two districts may share an abbreviation.
+  unique (district_id, number)
 );
 create index supervision_orders_township on supervision_orders (township_id, issued_at desc);
 create index supervision_orders_org on supervision_orders (org_id, issued_at desc);

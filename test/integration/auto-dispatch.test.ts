@@ -30,7 +30,7 @@ describe('policy: automatic dispatch and township duties', () => {
 
     const plan = await s.call('POST', '/api/v1/plans', {
       token: district,
-      body: { year, name: '自动分办测试', deadline: `${year}-11-30T00:00:00Z`, indicators: ['HS-04', 'GF-03'], catalogueVersion: 2, autoDispatchAfter: 'PT3S', escalation: { orderResponse: 'P7D' } },
+      body: { year, name: '自动分办测试', deadline: `${year}-11-30T00:00:00Z`, indicators: ['HS-04', 'GF-03'], catalogueVersion: 2, autoDispatchAfter: 'PT3S', escalation: { orderResponse: 'P7D', summonsAfter: 'P3D' } },
     });
     expect(plan.status).toBe(201);
     const issued = await s.call('POST', `/api/v1/plans/${plan.body.id}/issue`, { token: district });

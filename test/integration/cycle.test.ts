@@ -10,7 +10,7 @@ let planId: string;
 const year = new Date().getUTCFullYear() + 1;
 const planDeadline = `${year}-11-30T16:00:00.000Z`;
 // Future years have no working-day calendar yet: give the ladder calendar-day offsets only.
-const calendarDays = { orderResponse: 'P7D' };
+const calendarDays = { orderResponse: 'P7D', summonsAfter: 'P3D' };
 
 beforeAll(async () => {
   s = await startDemoStack();

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe('killing the worker', () => {
   it('in the middle of dispatch leaves exactly one task per (plan, unit, indicator), all dispatched once', { timeout: 300_000 }, async () => {
-    const created = await s.call('POST', '/api/v1/plans', { token: district, body: { year, name: '耐久性测试', deadline: `${year}-11-30T00:00:00Z`, escalation: { orderResponse: 'P7D' } } });
+    const created = await s.call('POST', '/api/v1/plans', { token: district, body: { year, name: '耐久性测试', deadline: `${year}-11-30T00:00:00Z`, escalation: { orderResponse: 'P7D', summonsAfter: 'P3D' } } });
     planId = created.body.id;
     const issued = await s.call('POST', `/api/v1/plans/${planId}/issue`, { token: district });
     expect(issued.status).toBe(200);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CalendarMissingError, calendar } from '../../lib/calendar';
-import { checkLadder, defaultPolicy, escalationSchema, ladderTimes, orderDue, policyFor } from '../../lib/escalation';
+import { checkLadder, defaultPolicy, escalationSchema, ladderTimes, orderDue, policyFor, summonsTime } from '../../lib/escalation';
 
 const cst = (local: string) => new Date(`${local}+08:00`);
 
 describe('escalation policy', () => {
   it('defaults to the brief: remind 5 days before, warn at the deadline, supervise 7 days after, 5 working days to answer', () => {
-    expect(policyFor({}, 'HS-01')).toEqual({ remindBefore: 'P5D', warnAfter: 'PT0S', superviseAfter: 'P7D', orderResponse: { workingDays: 5 } });
+    expect(policyFor({}, 'HS-01')).toEqual({ remindBefore: 'P5D', warnAfter: 'PT0S', superviseAfter: 'P7D', orderResponse: { workingDays: 5 }, summonsAfter: { workingDays: 3 } });
   });
 
   it('lets the plan override the defaults and an indicator override the plan', () => {
@@ -50,10 +50,19 @@ describe('escalation policy', () => {
     expect(orderDue(defaultPolicy, cst('2026-02-13T10:00:00'), calendar)).toEqual(cst('2026-02-27T10:00:00'));
   });
 
-  it('checks the whole ladder, order answer included, so a missing calendar year is found when the deadline is set', () => {
+  it('checks the whole ladder, order answer and summons included, so a missing calendar year is found when the deadline is set', () => {
     expect(() => checkLadder(defaultPolicy, cst('2026-11-30T18:00:00'), calendar)).not.toThrow();
     // Supervised 7 days after 28 December: the answer period runs into 2027, which the table lacks.
     expect(() => checkLadder(defaultPolicy, cst('2026-12-28T18:00:00'), calendar)).toThrow(CalendarMissingError);
-    expect(() => checkLadder({ ...defaultPolicy, orderResponse: 'P7D' }, cst('2026-12-28T18:00:00'), calendar)).not.toThrow();
+    // Answer due 22 December 2026 (5 working days from the 15th): the summons 3 working days on is still in 2026 ...
+    expect(() => checkLadder(defaultPolicy, cst('2026-12-08T18:00:00'), calendar)).not.toThrow();
+    // ... but from an answer due 29 December, the third working day is in 2027.
+    expect(() => checkLadder(defaultPolicy, cst('2026-12-15T18:00:00'), calendar)).toThrow(CalendarMissingError);
+    expect(() => checkLadder({ ...defaultPolicy, orderResponse: 'P7D', summonsAfter: 'P3D' }, cst('2026-12-28T18:00:00'), calendar)).not.toThrow();
+  });
+
+  it('proposes the summons at 09:30 Beijing time on the day', () => {
+    // Answer due Fri 25 Sep 2026 18:00: three working days on are Mon 28, Tue 29, Wed 30 September.
+    expect(summonsTime(defaultPolicy, cst('2026-09-25T18:00:00'), calendar)).toEqual(cst('2026-09-30T09:30:00'));
   });
 });
