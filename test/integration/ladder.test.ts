@@ -414,6 +414,48 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     expect((await s.call('POST', `/api/v1/notice-deliveries/${dead!.id}/retry`, { token: district })).status).toBe(404);
   });
 
+  it('re-arms every dispatched unit when the district changes the policy, and refuses a policy an open task’s deadline cannot meet', { timeout: 60_000 }, async () => {
+    const unit3 = await s.orgId('FY-T01-U003');
+    const chair3 = await s.token('unit-0003');
+    const planDeadline = new Date(Date.now() + 10 * 60_000);
+    const quiet = { remindBefore: 'PT1S', warnAfter: 'P30D', superviseAfter: 'P60D', orderResponse: 'P7D', summonsAfter: 'P3D' };
+    const created = await s.call('POST', '/api/v1/plans', {
+      token: district,
+      body: { year: beijingYear(planDeadline.getTime()), name: '政策调整测试', deadline: planDeadline.toISOString(), indicators: ['HS-03'], escalation: quiet },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const plan = created.body.id;
+    expect((await s.call('POST', `/api/v1/plans/${plan}/issue`, { token: district })).status).toBe(200);
+    expect((await s.call('POST', `/api/v1/plans/${plan}/dispatch`, { token: officer, body: { units: [unit3] } })).status).toBe(200);
+    const [task] = (await s.call('GET', `/api/v1/tasks?planId=${plan}`, { token: chair3 })).body.items;
+    expect(task.light).toBe('green');
+
+    // Remind a day ahead instead of a second: the reminder is due at once, without any new deadline.
+    const changed = await s.call('PUT', `/api/v1/plans/${plan}/escalation`, { token: district, body: { ...quiet, remindBefore: 'P1D' } });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body.rearmedUnits).toBe(1);
+    await waitUntil('the re-armed reminder', async () => (await kinds(chair3, task.id)).includes('remind'), 20_000);
+    expect((await s.call('GET', `/api/v1/tasks/${task.id}`, { token: chair3 })).body.light).toBe('blue');
+
+    // The policy must fit every open task, not only the plan's deadlines. A plan of 2026 (its calendar is shipped)
+    // whose task was extended into 2099: calendar days are fine there, a working-day offset is refused.
+    const unit4 = await s.orgId('FY-T01-U004');
+    const far = { remindBefore: 'PT1S', warnAfter: 'P1000D', superviseAfter: 'P1001D', orderResponse: 'P7D', summonsAfter: 'P3D' };
+    const old = await s.call('POST', '/api/v1/plans', { token: district, body: { year: 2026, name: '延期测试', deadline: '2026-06-30T10:00:00.000Z', indicators: ['HS-03'], escalation: far } });
+    expect(old.status, JSON.stringify(old.body)).toBe(201);
+    expect((await s.call('POST', `/api/v1/plans/${old.body.id}/issue`, { token: district })).status).toBe(200);
+    expect((await s.call('POST', `/api/v1/plans/${old.body.id}/dispatch`, { token: officer, body: { units: [unit4] } })).status).toBe(200);
+    const [late] = (await s.call('GET', `/api/v1/tasks?planId=${old.body.id}&unitId=${unit4}`, { token: officer })).body.items;
+    const extended = await s.call('POST', `/api/v1/tasks/${late.id}/extend`, { token: officer, body: { deadline: '2099-06-30T02:00:00.000Z', reason: '单位改制，延期至改制完成' } });
+    expect(extended.status, JSON.stringify(extended.body)).toBe(200);
+    expect(extended.body.deadline).toBe('2099-06-30T02:00:00.000Z');
+    const refused = await s.call('PUT', `/api/v1/plans/${old.body.id}/escalation`, { token: district, body: { ...far, remindBefore: { workingDays: 1 } } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.field).toBe('escalation');
+    expect(refused.body.error.message).toContain('2099');
+    expect((await s.call('GET', `/api/v1/plans/${old.body.id}`, { token: district })).body.escalation).toEqual(far);
+  });
+
   it('refuses a plan whose deadline falls in a year without a working-day calendar, writing nothing', async () => {
     const plansBefore = (await s.db.sql<{ n: number }[]>`select count(*)::int as n from plans`)[0]!.n;
     const res = await s.call('POST', '/api/v1/plans', {
