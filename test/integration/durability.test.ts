@@ -105,6 +105,52 @@ describe('killing the worker', () => {
       expect(row.value).toBe(jobs.find((j) => j.taskId === row.taskId)!.value);
     }
   });
+
+  it('while the ladder fires loses no rung, opens one numbered order per task and notifies each person once', { timeout: 300_000 }, async () => {
+    const created = await s.call('POST', '/api/v1/plans', {
+      token: district,
+      body: { year, name: '督办耐久性测试', deadline: `${year}-11-30T00:00:00Z`, indicators: ['HS-01', 'HS-03'], escalation: { remindBefore: 'P1D', warnAfter: 'PT0S', superviseAfter: 'PT1S', orderResponse: 'P7D', summonsAfter: 'P3D' } },
+    });
+    const plan = created.body.id;
+    expect((await s.call('POST', `/api/v1/plans/${plan}/issue`, { token: district })).status).toBe(200);
+    // Every unit of a township an hour late on both tasks: three rungs per task fall due at once.
+    const units = await s.db.sql<{ id: string }[]>`select o.id from orgs o join orgs t on t.id = o.township_id where t.code = 'FY-T02' and o.level = 'grassroots' and o.status = 'active'`;
+    const late = new Date(Date.now() - 3600_000).toISOString();
+    const overrides = units.flatMap((u) => ['HS-01', 'HS-03'].map((indicator) => ({ unitId: u.id, indicator, deadline: late })));
+    const officer = await s.token('township-02');
+    const dispatching = s.call('POST', `/api/v1/plans/${plan}/dispatch`, { token: officer, body: { overrides }, headers: { 'idempotency-key': 'ladder-crash' } });
+    const orders = () => count(s.db.sql<{ n: number }[]>`select count(*)::int as n from supervision_orders where plan_id = ${plan}`);
+    await waitUntil('the first orders', async () => (await orders()) >= 1);
+    await kill(worker);
+    const atKill = await orders();
+    await sleep(1000);
+    worker = spawnWorker(s);
+    expect((await dispatching).status).toBe(200);
+
+    const tasks = units.length * 2;
+    await waitUntil('an order for every task', async () => (await orders()) === tasks, 120_000);
+    expect(atKill).toBeLessThan(tasks);
+    const rungs = await s.db.sql<{ rung: string; n: number }[]>`
+      select r.rung, count(*)::int as n from ladder_rungs r join tasks t on t.id = r.task_id where t.plan_id = ${plan} group by 1 order by 1`;
+    expect(rungs).toEqual([
+      { rung: 'remind', n: tasks },
+      { rung: 'supervise', n: tasks },
+      { rung: 'warn', n: tasks },
+    ]);
+    // Numbered without gaps or repeats across the crash (numbers run per district and year, across plans).
+    const numbers = await s.db.sql<{ seq: number }[]>`
+      select substring(number from '〕([0-9]+)号')::int as seq from supervision_orders where plan_id = ${plan} order by 1`;
+    const first = numbers[0]!.seq;
+    expect(numbers.map((n) => n.seq)).toEqual(Array.from({ length: tasks }, (_, i) => first + i));
+    // Each rung reached the unit's chair once: one notice per task, rung and person.
+    const perChair = await s.db.sql<{ n: number; distinct: number }[]>`
+      select count(*)::int as n, count(distinct (n.task_id, n.kind, n.user_id))::int as distinct
+      from notices n join tasks t on t.id = n.task_id join users u on u.id = n.user_id
+      where t.plan_id = ${plan} and u.org_id = t.org_id`;
+    expect(perChair[0]).toEqual({ n: tasks * 3, distinct: tasks * 3 });
+    const lights = await s.db.sql<{ light: string }[]>`select distinct light from tasks where plan_id = ${plan} and version > 0`;
+    expect(lights).toEqual([{ light: 'red' }]);
+  });
 });
 
 /** How many unit-tasks workflows Temporal holds for the plan. */
