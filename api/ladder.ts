@@ -8,6 +8,7 @@ import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import type { CurrentUser } from './context';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
+import { checkEvidence } from '../db/queries/uploads';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
 
 /**
@@ -238,13 +239,7 @@ ladder.openapi(
     const [order] = await findOrders(sql, user, sql`t.id = ${c.req.valid('param').id}`, 1);
     if (!order) throw notFound('supervision order');
     if (order.orgId !== user.orgId) throw forbidden('only the org the order is addressed to answers it');
-    if (body.evidence?.length) {
-      const known = await sql<{ id: string }[]>`select id from uploads where id in ${sql(body.evidence)} and org_id = ${order.orgId}`;
-      const ok = new Set(known.map((k) => k.id));
-      body.evidence.forEach((id, n) => {
-        if (!ok.has(id)) throw invalid(`evidence[${n}]`, 'no such upload of this unit');
-      });
-    }
+    await checkEvidence(sql, body.evidence, order.orgId);
     await transaction(sql, async (tx) => {
       const answered = await tx`
         update supervision_orders set response_text = ${body.text}, response_evidence = ${body.evidence ?? []}::uuid[],

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { transaction } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import { writeNotices } from '../db/queries/notices';
-import { lightOrder, orgLights, taskScope } from '../db/queries/tasks';
+import { lightOrder, orgLights, taskScope, worstLight } from '../db/queries/tasks';
 import { escalationSchema } from '../lib/escalation';
 import { DomainError, conflict, forbidden } from '../lib/errors';
 import { rearmUpdate, planCycleWorkflowId } from '../workflows/plan-cycle.contract';
@@ -102,9 +102,8 @@ planLadder.openapi(
       select t.light, count(*)::int as n from tasks t where t.plan_id = ${plan.id} and ${taskScope(sql, user)} group by 1`;
     const overall = { green: 0, blue: 0, yellow: 0, red: 0 };
     for (const r of counts) overall[r.light] = r.n;
-    const worst = [...lightOrder].reverse().find((l) => overall[l] > 0) ?? 'green';
     const row = (o: { id: string; name: string }) => ({ id: o.id, name: o.name, light: lights.get(o.id)! });
-    return c.json({ overall: { light: worst, counts: overall }, townships: townships.map(row), units: units.map(row) }, 200);
+    return c.json({ overall: { light: worstLight(overall), counts: overall }, townships: townships.map(row), units: units.map(row) }, 200);
   },
 );
 

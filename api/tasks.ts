@@ -11,6 +11,7 @@ import type { AppEnv, CurrentUser } from './context';
 import { idempotent } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
+import { checkEvidence } from '../db/queries/uploads';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
 import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
 
@@ -221,13 +222,7 @@ tasks.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const task = await loadForAction(c, c.req.valid('param').id, 'report');
-    if (body.evidence?.length) {
-      const known = await c.var.sql<{ id: string }[]>`select id from uploads where id in ${c.var.sql(body.evidence)} and org_id = ${task.orgId}`;
-      const ok = new Set(known.map((k) => k.id));
-      body.evidence.forEach((id, n) => {
-        if (!ok.has(id)) throw invalid(`evidence[${n}]`, 'no such upload of this unit');
-      });
-    }
+    await checkEvidence(c.var.sql, body.evidence, task.orgId);
     const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), value: body.value, note: body.note, evidence: body.evidence, final: body.final };
     return act(c, task, (h, updateId) => h.executeUpdate(reportUpdate, { args: [input], updateId }));
   },

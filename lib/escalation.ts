@@ -87,8 +87,3 @@ export function checkLadder(policy: LadderPolicy, deadline: Date, calendar: Work
   summonsTime(policy, orderDue(policy, new Date(times.supervise), calendar), calendar);
   return times;
 }
-
-/** Rungs in the order they climb. */
-export const rungs = ['remind', 'warn', 'supervise', 'summons'] as const;
-export type Rung = (typeof rungs)[number];
-export const rungNames: Record<Rung | 'urge', string> = { remind: '提醒', warn: '预警', supervise: '督办', summons: '约谈', urge: '催办' };

@@ -1,5 +1,6 @@
 import type { CurrentUser } from '../../api/context';
 import { orgScopeCondition } from '../../api/scope';
+import { invalid } from '../../lib/errors';
 import type { Sql } from '../client';
 
 /** One stored evidence file: the bytes live on disk, this row says what they are and whose. */
@@ -36,4 +37,14 @@ export async function findUploadInScope(sql: Sql, user: CurrentUser, id: string)
     select ${columns(sql)} from uploads u join orgs o on o.id = u.org_id
     where u.id = ${id} and ${orgScopeCondition(sql, user)}`;
   return row;
+}
+
+/** Refuse (422 naming `evidence[n]`) any id that is not an upload of `orgId`. */
+export async function checkEvidence(sql: Sql, ids: string[] | undefined, orgId: string) {
+  if (!ids?.length) return;
+  const known = await sql<{ id: string }[]>`select id from uploads where id in ${sql(ids)} and org_id = ${orgId}`;
+  const ok = new Set(known.map((k) => k.id));
+  ids.forEach((id, n) => {
+    if (!ok.has(id)) throw invalid(`evidence[${n}]`, 'no such upload of this unit');
+  });
 }
