@@ -118,7 +118,7 @@ plans.openapi(
         deadlines: z.record(z.string(), isoDateTime).optional().openapi({ description: 'deadline per indicator code' }),
         escalation: escalationSchema.optional().openapi({
           description:
-            'guidance ladder: remindBefore, warnAfter, superviseAfter (from the task deadline) and orderResponse, each an ISO-8601 duration or {"workingDays": n}; `indicators` overrides them per indicator code. Defaults: P5D, PT0S, P7D, {"workingDays":5}',
+            'guidance ladder: remindBefore, warnAfter, superviseAfter (from the task deadline), orderResponse (from the order) and summonsAfter (from the overdue answer), each an ISO-8601 duration or {"workingDays": n}; `indicators` overrides them per indicator code. Defaults: P5D, PT0S, P7D, {"workingDays":5}, {"workingDays":3}',
         }),
         autoDispatchAfter: z.string().optional().openapi({ description: 'ISO-8601 duration after issue when townships that have not dispatched get the defaults, e.g. P7D' }),
       }),
@@ -264,6 +264,7 @@ plans.openapi(
     });
     const catalogue = (await catalogueVersion(sql, plan.catalogueVersion))!.body;
     const byCode = new Map(catalogue.indicators.map((i) => [i.code, i]));
+    const escalation = escalationSchema.parse(plan.escalation);
     const overrides: UnitOverride[] = (body.overrides ?? []).map((o, n) => {
       const field = `overrides[${n}]`;
       const unit = unitById.get(o.unitId);
@@ -278,7 +279,7 @@ plans.openapi(
       if (o.deadline !== undefined) {
         const base = districtDeadline(plan, o.indicator);
         if (Date.parse(o.deadline) > Date.parse(base)) throw invalid(`${field}.deadline`, `later than the district's deadline ${base} for ${o.indicator}`);
-        checkDeadlineWith(escalationSchema.parse(plan.escalation), o.indicator, o.deadline, `${field}.deadline`);
+        checkDeadlineWith(escalation, o.indicator, o.deadline, `${field}.deadline`);
       }
       return { unitId: o.unitId, indicator: o.indicator, target: o.target, deadline: o.deadline, notApplicable: o.notApplicable };
     });

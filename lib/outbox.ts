@@ -19,7 +19,7 @@ export interface Delivery {
 export type Sender = (d: Delivery) => Promise<void>;
 
 /** The group-robot text message both DingTalk and WeCom accept. */
-export const robotBody = (content: string) => ({ msgtype: 'text', text: { content } });
+const robotBody = (content: string) => ({ msgtype: 'text', text: { content } });
 
 /** POST to a robot; a non-2xx answer, or a robot's non-zero `errcode`, is a failure. */
 export async function sendWebhook(d: Delivery, timeoutMs = 10_000): Promise<void> {
@@ -47,7 +47,7 @@ export function emailSender(smtpUrl: string, from: string): Sender {
 }
 
 /** Back-off before attempt n+1: base × 2^(n-1), capped at a day. */
-export const backoffMs = (base: number, attempts: number) => Math.min(base * 2 ** Math.max(0, attempts - 1), 24 * 3600_000);
+const backoffMs = (base: number, attempts: number) => Math.min(base * 2 ** Math.max(0, attempts - 1), 24 * 3600_000);
 
 /** Claim one due delivery, send it, record the result. Returns false when nothing was due. */
 export async function deliverOne(sql: Sql, senders: Partial<Record<Delivery['channel'], Sender>>, opts: { retryBaseMs: number; maxAttempts: number }, log?: Logger): Promise<boolean> {
@@ -77,9 +77,9 @@ export async function deliverOne(sql: Sql, senders: Partial<Record<Delivery['cha
 }
 
 /** Poll the outbox until stopped; `stop()` waits for the send in hand to finish. */
-export function startOutbox(deps: { sql: Sql; env: Env; log: Logger; senders?: Partial<Record<Delivery['channel'], Sender>> }) {
+export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
   const { sql, env, log } = deps;
-  const senders = deps.senders ?? {
+  const senders: Partial<Record<Delivery['channel'], Sender>> = {
     webhook: (d: Delivery) => sendWebhook(d),
     ...(env.SMTP_URL ? { email: emailSender(env.SMTP_URL, env.SMTP_FROM) } : {}),
   };
