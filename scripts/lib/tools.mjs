@@ -1,6 +1,6 @@
 // Finding and building the external tools jianjia runs: the Temporal CLI and PostgreSQL.
 // Plain Node with no dependencies: this runs before `npm install` has.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,15 +65,37 @@ export function findTemporal(env = process.env) {
   return which('temporal', env.PATH);
 }
 
+/** The oldest Go that builds the pinned Temporal CLI (its go.mod says so). */
+const MIN_GO = [1, 25];
+
+/** [major, minor] of a Go toolchain, or null when it cannot be asked. */
+function goVersion(go) {
+  try {
+    const out = execFileSync(go, ['env', 'GOVERSION'], { encoding: 'utf8', timeout: 10_000 }).trim();
+    const m = /^go(\d+)\.(\d+)/.exec(out);
+    return m ? [Number(m[1]), Number(m[2])] : null;
+  } catch {
+    return null;
+  }
+}
+
 /** How jianjia will get Temporal, decided before anything starts so a missing tool fails fast. */
 export function planTemporal(env = process.env) {
   if (env.TEMPORAL_ADDRESS) return { kind: 'external', address: env.TEMPORAL_ADDRESS };
   const bin = findTemporal(env);
   if (bin) return { kind: 'binary', bin };
   const go = which('go', env.PATH);
-  if (go) return { kind: 'build', go };
+  if (go) {
+    const version = goVersion(go);
+    if (version && (version[0] < 1 || (version[0] === 1 && version[1] < MIN_GO[1]))) {
+      throw new SetupError(
+        `jianjia builds the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go, which needs Go ${MIN_GO.join('.')} or newer; ${go} is ${version.join('.')}. Install a newer Go, put a \`temporal\` CLI on the PATH, or set TEMPORAL_ADDRESS.`,
+      );
+    }
+    return { kind: 'build', go };
+  }
   throw new SetupError(
-    'jianjia needs Temporal: install Go 1.22+ (so jianjia can build the Temporal CLI), put a `temporal` CLI on the PATH, or set TEMPORAL_ADDRESS=host:port of a running Temporal server.',
+    'jianjia needs Temporal: install Go 1.25+ (so jianjia can build the Temporal CLI), put a `temporal` CLI on the PATH, or set TEMPORAL_ADDRESS=host:port of a running Temporal server.',
   );
 }
 
