@@ -38,7 +38,7 @@ export function createActivities(deps: ActivityDeps) {
       dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar }, input),
     ladderSchedule: (input: Parameters<typeof ladderSchedule>[1]) => ladderSchedule(ladder, input),
     fireRungs: (input: FireInput) => fireRungs(ladder, input),
-    rearmUnits: ({ planId }: { planId: string }) => rearmUnits({ sql, temporal }, planId),
+    rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal }, planId, units),
     closePlan: (input: { planId: string; actor: Actor }) => closePlan({ sql, temporal }, input),
   };
 }

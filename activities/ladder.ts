@@ -4,11 +4,13 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction, type Sql } from '../db/client';
 import { beijingTime, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
+import { currentCalendar } from '../db/queries/calendar';
 import { CalendarMissingError, type WorkingCalendar } from '../lib/calendar';
 import { escalationSchema, ladderTimes, orderDue, policyFor, summonsTime, type LadderTimes } from '../lib/escalation';
 
 export interface LadderDeps {
   sql: Sql;
+  /** The calendar under the years stored through the API (the shipped table unless a test brings its own). */
   calendar: WorkingCalendar;
   channels: Channels;
   /** Base of the links in notice texts. */
@@ -21,24 +23,32 @@ async function planPolicy(sql: Sql, planId: string) {
   return escalationSchema.parse(plan.escalation ?? {});
 }
 
+/** The calendar as it stands, counting a year whose holidays are not entered Monday–Friday. */
+const calendarNow = async (deps: LadderDeps) => (await currentCalendar(deps.sql, deps.calendar)).provisional();
+
 export interface Schedule {
   times: Record<string, LadderTimes>;
-  /** Tasks whose times need a calendar year the table lacks: the workflow asks again later. */
+  /**
+   * Tasks whose times need a calendar year the table lacks. Always empty now that such a year is counted
+   * Monday–Friday; kept because workflows running since before read it.
+   */
   missing: Record<string, string>;
+  /** When each open order of these tasks must be answered now (a corrected calendar moves it). */
+  orders?: Record<string, string>;
 }
 
-/** Rung times for tasks whose deadline or policy changed; a task the calendar cannot place never holds back the others. */
+/** Rung times for tasks whose deadline, policy or calendar changed, and the answer deadlines of their open orders. */
 export async function ladderSchedule(deps: LadderDeps, input: { planId: string; tasks: { taskId: string; indicator: string; deadline: string }[] }): Promise<Schedule> {
   const escalation = await planPolicy(deps.sql, input.planId);
-  const result: Schedule = { times: {}, missing: {} };
-  for (const t of input.tasks) {
-    try {
-      result.times[t.taskId] = ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), deps.calendar);
-    } catch (err) {
-      if (!(err instanceof CalendarMissingError)) throw err;
-      result.missing[t.taskId] = err.message;
-      log.error('ladder waits for calendar data', { taskId: t.taskId, error: err.message });
-    }
+  const calendar = await calendarNow(deps);
+  const result: Schedule = { times: {}, missing: {}, orders: {} };
+  for (const t of input.tasks) result.times[t.taskId] = ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), calendar);
+  if (input.tasks.length > 0) {
+    const open = await deps.sql<{ id: string; respondBy: Date }[]>`
+      select o.id, o.respond_by as "respondBy" from supervision_orders o
+      where o.task_id in ${deps.sql(input.tasks.map((t) => t.taskId))} and o.responded_at is null
+        and not exists (select 1 from summons s where s.order_id = o.id)`;
+    for (const o of open) result.orders![o.id] = new Date(o.respondBy).toISOString();
   }
   return result;
 }
@@ -62,6 +72,8 @@ export interface FireResult {
   orders: { taskId: string; orderId: string; respondBy: string }[];
   /** Orders settled: summoned now or earlier, or answered in time. */
   settled: string[];
+  /** Orders not yet due after all: a corrected calendar moved their answer deadline to this time. */
+  rescheduled?: { orderId: string; respondBy: string }[];
   /** Rungs and orders that need a calendar year the table lacks: nothing was written; the workflow tries again later. */
   deferred: { rungs: RungDue[]; orders: string[] };
 }
@@ -111,7 +123,7 @@ async function nextNumber(tx: Sql, districtId: string, kind: string, year: numbe
   return row!.last;
 }
 
-async function fireRung(deps: LadderDeps, tx: Sql, due: RungDue, at: string, result: FireResult) {
+async function fireRung(deps: LadderDeps, calendar: WorkingCalendar, tx: Sql, due: RungDue, at: string, result: FireResult) {
   const t = await taskFacts(tx, due.taskId);
   const inserted = await tx`
     insert into ladder_rungs (task_id, deadline, rung, fired_at) values (${due.taskId}, ${due.deadline}, ${due.rung}, ${at})
@@ -124,7 +136,7 @@ async function fireRung(deps: LadderDeps, tx: Sql, due: RungDue, at: string, res
     if (!order) {
       const issuedAt = new Date(at);
       const policy = policyFor(await planPolicy(tx, t.planId), t.indicator);
-      const respondBy = orderDue(policy, issuedAt, deps.calendar);
+      const respondBy = orderDue(policy, issuedAt, calendar);
       const year = new Date(issuedAt.getTime() + 8 * 3600_000).getUTCFullYear();
       const number = `${orderPrefix(t.districtName)}〔${year}〕${await nextNumber(tx, t.districtId, 'supervision', year)}号`;
       const issuer = t.level === 'grassroots' ? t.townshipId : t.districtId;
@@ -165,16 +177,20 @@ async function notify(deps: LadderDeps, tx: Sql, t: TaskFacts, e: Omit<NoticeEve
   await writeNotices(tx, { ...e, taskId: t.id, orgId: t.orgId, department: t.department, link: taskLink(deps, t.id) }, deps.channels);
 }
 
-/** 约谈, if the order is still unanswered: the district summons the unit (by default three working days on, at 09:30). */
-async function summon(deps: LadderDeps, tx: Sql, orderId: string, at: string): Promise<boolean> {
-  const [order] = await tx<{ id: string; taskId: string; number: string; answered: boolean; summoned: boolean }[]>`
-    select o.id, o.task_id as "taskId", o.number, o.responded_at is not null as answered,
+/**
+ * 约谈, if the order is still unanswered: the district summons the unit (by default three working days on, at
+ * 09:30). Returns the order's answer deadline instead when a corrected calendar moved it past `at`.
+ */
+async function summon(deps: LadderDeps, calendar: WorkingCalendar, tx: Sql, orderId: string, at: string): Promise<true | { respondBy: Date }> {
+  const [order] = await tx<{ id: string; taskId: string; number: string; respondBy: Date; answered: boolean; summoned: boolean }[]>`
+    select o.id, o.task_id as "taskId", o.number, o.respond_by as "respondBy", o.responded_at is not null as answered,
       exists (select 1 from summons s where s.order_id = o.id) as summoned
     from supervision_orders o where o.id = ${orderId} for update`;
   if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} not found`);
   if (order.answered || order.summoned) return true;
+  if (new Date(order.respondBy).getTime() > Date.parse(at)) return { respondBy: new Date(order.respondBy) };
   const t = await taskFacts(tx, order.taskId);
-  const proposedAt = summonsTime(policyFor(await planPolicy(tx, t.planId), t.indicator), new Date(at), deps.calendar);
+  const proposedAt = summonsTime(policyFor(await planPolicy(tx, t.planId), t.indicator), new Date(at), calendar);
   const place = `${t.districtName}会议室`;
   const [s] = await tx<{ id: string }[]>`
     insert into summons (order_id, task_id, plan_id, org_id, township_id, district_id, summoner_org_id, proposed_at, place, created_at)
@@ -204,10 +220,11 @@ function deferrable(err: unknown, what: Record<string, unknown>): boolean {
 
 /** Fire the rungs that fell due, each in its own transaction so one failing never holds back the others. */
 export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<FireResult> {
-  const result: FireResult = { orders: [], settled: [], deferred: { rungs: [], orders: [] } };
+  const result: FireResult = { orders: [], settled: [], rescheduled: [], deferred: { rungs: [], orders: [] } };
+  const calendar = await calendarNow(deps);
   for (const due of input.rungs) {
     try {
-      await transaction(deps.sql, (tx) => fireRung(deps, tx, due, input.at, result));
+      await transaction(deps.sql, (tx) => fireRung(deps, calendar, tx, due, input.at, result));
     } catch (err) {
       if (!deferrable(err, { ...due })) throw err;
       result.deferred.rungs.push(due);
@@ -215,7 +232,9 @@ export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<Fir
   }
   for (const orderId of input.overdueOrders) {
     try {
-      if (await transaction(deps.sql, (tx) => summon(deps, tx, orderId, input.at))) result.settled.push(orderId);
+      const outcome = await transaction(deps.sql, (tx) => summon(deps, calendar, tx, orderId, input.at));
+      if (outcome === true) result.settled.push(orderId);
+      else result.rescheduled!.push({ orderId, respondBy: outcome.respondBy.toISOString() });
     } catch (err) {
       if (!deferrable(err, { orderId })) throw err;
       result.deferred.orders.push(orderId);

@@ -4,6 +4,7 @@ import { transaction, type Sql } from '../db/client';
 import { catalogueVersion } from '../db/queries/catalogue';
 import { targetFor, type Indicator, type SizeClass, type UnitType } from '../indicators';
 import type { WorkingCalendar } from '../lib/calendar';
+import { currentCalendar } from '../db/queries/calendar';
 import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
 import type { DispatchInput, DispatchResult } from '../workflows/plan-cycle.contract';
 import { rearmSignal, unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
@@ -115,14 +116,9 @@ export async function dispatchUnits(
   const requested = input.unitIds ? new Set(input.unitIds).size : undefined;
   const overrides = new Map(input.overrides.map((o) => [`${o.unitId}:${o.indicator}`, o]));
   const escalation = escalationSchema.parse(plan.escalation ?? {});
-  // Rung times go in with the tasks; if the calendar cannot give them, the workflow asks again later.
-  const ladderFor = (indicator: string, deadline: string): LadderTimes | undefined => {
-    try {
-      return ladderTimes(policyFor(escalation, indicator), new Date(deadline), deps.calendar);
-    } catch {
-      return undefined;
-    }
-  };
+  // Rung times go in with the tasks (a year whose holidays are not entered is counted Monday–Friday).
+  const calendar = await currentCalendar(sql, deps.calendar);
+  const ladderFor = (indicator: string, deadline: string): LadderTimes => ladderTimes(policyFor(escalation, indicator), new Date(deadline), calendar);
 
   let dispatchedUnits = 0;
   let dispatchedTasks = 0;
@@ -202,9 +198,11 @@ export async function dispatchUnits(
 }
 
 /** Tell every dispatched unit of the plan to recompute its ladder (the policy changed). Safe to repeat. */
-export async function rearmUnits(deps: { sql: Sql; temporal: Client }, planId: string): Promise<{ units: number }> {
+export async function rearmUnits(deps: { sql: Sql; temporal: Client }, planId: string, only?: string[]): Promise<{ units: number }> {
   const units = await deps.sql<{ orgId: string }[]>`
-    select distinct org_id as "orgId" from tasks where plan_id = ${planId} and version > 0 order by 1`;
+    select distinct org_id as "orgId" from tasks where plan_id = ${planId} and version > 0
+      ${only ? deps.sql`and org_id in ${deps.sql(only.length > 0 ? only : ['00000000-0000-0000-0000-000000000000'])}` : deps.sql``}
+    order by 1`;
   let told = 0;
   for (const group of chunk(units, 50)) {
     await Promise.all(

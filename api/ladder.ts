@@ -2,32 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { transaction, type Sql } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import { taskScope } from '../db/queries/tasks';
-import { CalendarMissingError, calendar } from '../lib/calendar';
-import { checkLadder, escalationSchema, policyFor } from '../lib/escalation';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import type { CurrentUser } from './context';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { checkEvidence } from '../db/queries/uploads';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
-
-/**
- * A deadline is only accepted if the ladder can be worked out for it now: a missing calendar year
- * is a 422 naming the field, not a rung that stalls months later.
- */
-export async function checkDeadline(sql: Sql, planId: string, indicator: string, deadline: string, field: string) {
-  const [plan] = await sql<{ escalation: unknown }[]>`select escalation from plans where id = ${planId}`;
-  checkDeadlineWith(escalationSchema.parse(plan?.escalation ?? {}), indicator, deadline, field);
-}
-
-export function checkDeadlineWith(escalation: z.infer<typeof escalationSchema>, indicator: string, deadline: string, field: string) {
-  try {
-    checkLadder(policyFor(escalation, indicator), new Date(deadline), calendar);
-  } catch (err) {
-    if (err instanceof CalendarMissingError) throw invalid(field, err.message);
-    throw err;
-  }
-}
 
 const tagged = { security: [{ bearer: [] }], tags: ['guidance ladder'] };
 const page = {

@@ -11,7 +11,7 @@ import { actorOf } from './actor';
 import { idempotent } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { orgLightSchema } from './orgs/routes';
-import { checkDeadlineWith } from './ladder';
+import { deadlineCheck, noteProvisional } from './deadlines';
 import { checkEscalation, planInScope } from './plans';
 import { newRouter } from './router';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
@@ -39,14 +39,16 @@ planLadder.openapi(
     const user = c.var.user;
     const plan = await planInScope(sql, user, c.req.valid('param').id);
     if (plan.status === 'closing' || plan.status === 'closed') throw conflict(`the plan is ${plan.status}`, { state: plan.status });
-    checkEscalation(escalation, plan.indicators, new Date(plan.deadline).toISOString(), plan.deadlines);
-    // Tasks whose deadline moved (dispatch overrides, returns, extensions) must fit the new policy too.
+    const check = await deadlineCheck(sql);
+    checkEscalation(check, escalation, plan.indicators, new Date(plan.deadline).toISOString(), plan.deadlines);
+    // Tasks whose deadline moved (dispatch overrides, returns, extensions) get the new policy too.
     const open = await sql<{ indicator: string; deadline: Date }[]>`
       select distinct indicator, deadline from tasks where plan_id = ${plan.id} and state not in ('issued', 'approved', 'exited')`;
-    for (const t of open) checkDeadlineWith(escalation, t.indicator, new Date(t.deadline).toISOString(), 'escalation');
+    for (const t of open) check.outlook(escalation, t.indicator, new Date(t.deadline).toISOString());
     await transaction(sql, async (tx) => {
       await tx`update plans set escalation = ${tx.json(escalation as never)} where id = ${plan.id}`;
       await appendAudit(tx, { actor: user, action: 'plan.escalation', subjectType: 'plan', subjectId: plan.id, summary: { from: plan.escalation, to: escalation } });
+      await noteProvisional(c, check, tx);
     });
     if (plan.status === 'draft') return c.json({ escalation, rearmedUnits: 0 }, 200);
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));

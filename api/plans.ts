@@ -8,7 +8,7 @@ import { planProgress } from '../db/queries/tasks';
 import { isLooser, type Indicator } from '../indicators';
 import { parseIsoDuration } from '../lib/duration';
 import { escalationSchema, type Escalation } from '../lib/escalation';
-import { checkDeadlineWith } from './ladder';
+import { deadlineCheck, noteProvisional, planProvisionalYears, type DeadlineCheck } from './deadlines';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { closeUpdate, dispatchUpdate, planCycleWorkflowId, type UnitOverride } from '../workflows/plan-cycle.contract';
 import type { planCycle } from '../workflows/plan-cycle';
@@ -34,6 +34,9 @@ const planSchema = z
     escalation: z.record(z.string(), z.unknown()),
     autoDispatchAfter: z.string().nullable(),
     status: z.enum(['draft', 'issued', 'closing', 'closed']),
+    provisionalYears: z.array(z.number()).openapi({
+      description: 'years the guidance ladder counts Monday–Friday because their holidays are not entered yet (PUT /calendar/{year}); its times there are provisional',
+    }),
   })
   .openapi('Plan');
 
@@ -52,10 +55,15 @@ interface PlanRecord {
   status: 'draft' | 'issued' | 'closing' | 'closed';
 }
 
-const present = (p: PlanRecord) => {
-  const { districtId: _d, ...rest } = p;
-  return { ...rest, deadline: new Date(p.deadline).toISOString() };
-};
+/** Plans as the API shows them, each with the years its ladder counts provisionally. */
+async function presentPlans(sql: Sql, plans: PlanRecord[]) {
+  const provisional = await planProvisionalYears(sql, (await deadlineCheck(sql)).calendar, plans);
+  return plans.map((p) => {
+    const { districtId: _d, ...rest } = p;
+    return { ...rest, deadline: new Date(p.deadline).toISOString(), provisionalYears: provisional.get(p.id) ?? [] };
+  });
+}
+const presentPlan = async (sql: Sql, plan: PlanRecord) => (await presentPlans(sql, [plan]))[0]!;
 
 const planColumns = (sql: Sql) => sql`
   id, district_id as "districtId", year, name, deadline, catalogue_version as "catalogueVersion", indicators,
@@ -78,17 +86,14 @@ function checkTarget(indicator: Indicator, value: number, field: string) {
 }
 
 /**
- * The ladder policy must name only the plan's indicators, and the working-day calendar must cover
- * every date the ladder will compute for the plan's deadlines: a missing year is refused now.
+ * The ladder policy must name only the plan's indicators. Every deadline's ladder is worked out now, so the
+ * years it has to count Monday–Friday (holidays not entered yet) are known and the admins can be told.
  */
-export function checkEscalation(escalation: Escalation, codes: string[], deadline: string, deadlines: Record<string, string>) {
+export function checkEscalation(check: DeadlineCheck, escalation: Escalation, codes: string[], deadline: string, deadlines: Record<string, string>) {
   for (const code of Object.keys(escalation.indicators ?? {})) {
     if (!codes.includes(code)) throw invalid(`escalation.indicators.${code}`, 'not an indicator of this plan');
   }
-  for (const code of codes) {
-    const own = deadlines[code];
-    checkDeadlineWith(escalation, code, own ?? deadline, own ? `deadlines.${code}` : 'deadline');
-  }
+  for (const code of codes) check.outlook(escalation, code, deadlines[code] ?? deadline);
 }
 
 const districtAdmin = requireRole('district_admin');
@@ -142,7 +147,8 @@ plans.openapi(
     }
     for (const code of Object.keys(body.deadlines ?? {})) if (!codes.includes(code)) throw invalid(`deadlines.${code}`, 'not an indicator of this plan');
     if (body.autoDispatchAfter !== undefined && parseIsoDuration(body.autoDispatchAfter) === null) throw invalid('autoDispatchAfter', 'an ISO-8601 duration such as P7D or PT1H');
-    checkEscalation(body.escalation ?? {}, codes, body.deadline, body.deadlines ?? {});
+    const check = await deadlineCheck(sql);
+    checkEscalation(check, body.escalation ?? {}, codes, body.deadline, body.deadlines ?? {});
     const created = await transaction(sql, async (tx) => {
       const [row] = await tx<{ id: string }[]>`
         insert into plans (district_id, year, name, deadline, catalogue_version, indicators, targets, deadlines, escalation, auto_dispatch_after, created_by)
@@ -151,9 +157,10 @@ plans.openapi(
           ${body.autoDispatchAfter ?? null}, ${c.var.user.id})
         returning id`;
       await appendAudit(tx, { actor: c.var.user, action: 'plan.create', subjectType: 'plan', subjectId: row!.id, toState: 'draft', summary: { year: body.year, indicators: codes.length } });
+      await noteProvisional(c, check, tx);
       return row!;
     });
-    return c.json(present(await planInScope(sql, c.var.user, created.id)), 201);
+    return c.json(await presentPlan(sql, await planInScope(sql, c.var.user, created.id)), 201);
   },
 );
 
@@ -163,7 +170,7 @@ plans.openapi(
     const sql = c.var.sql;
     const items = await sql<PlanRecord[]>`
       select ${planColumns(sql)} from plans where district_id = ${c.var.user.districtId} order by created_at desc limit 200`;
-    return c.json({ items: items.map(present) }, 200);
+    return c.json({ items: await presentPlans(sql, items) }, 200);
   },
 );
 
@@ -178,7 +185,7 @@ plans.openapi(
   }),
   async (c) => {
     const plan = await planInScope(c.var.sql, c.var.user, c.req.valid('param').id);
-    return c.json({ ...present(plan), progress: await planProgress(c.var.sql, c.var.user, plan.id) }, 200);
+    return c.json({ ...(await presentPlan(c.var.sql, plan)), progress: await planProgress(c.var.sql, c.var.user, plan.id) }, 200);
   },
 );
 
@@ -209,10 +216,10 @@ plans.openapi(
     // The workflow writes the tasks; wait a little so small plans answer "issued" at once.
     for (let i = 0; i < 100; i++) {
       const now = await planInScope(sql, c.var.user, plan.id);
-      if (now.status !== 'draft') return c.json(present(now), 200);
+      if (now.status !== 'draft') return c.json(await presentPlan(sql, now), 200);
       await new Promise((r) => setTimeout(r, 200));
     }
-    return c.json(present(plan), 202);
+    return c.json(await presentPlan(sql, plan), 202);
   },
 );
 
@@ -265,6 +272,7 @@ plans.openapi(
     const catalogue = (await catalogueVersion(sql, plan.catalogueVersion))!.body;
     const byCode = new Map(catalogue.indicators.map((i) => [i.code, i]));
     const escalation = escalationSchema.parse(plan.escalation);
+    const check = await deadlineCheck(sql);
     const overrides: UnitOverride[] = (body.overrides ?? []).map((o, n) => {
       const field = `overrides[${n}]`;
       const unit = unitById.get(o.unitId);
@@ -279,7 +287,7 @@ plans.openapi(
       if (o.deadline !== undefined) {
         const base = districtDeadline(plan, o.indicator);
         if (Date.parse(o.deadline) > Date.parse(base)) throw invalid(`${field}.deadline`, `later than the district's deadline ${base} for ${o.indicator}`);
-        checkDeadlineWith(escalation, o.indicator, o.deadline, `${field}.deadline`);
+        check.outlook(escalation, o.indicator, o.deadline);
       }
       return { unitId: o.unitId, indicator: o.indicator, target: o.target, deadline: o.deadline, notApplicable: o.notApplicable };
     });
@@ -293,6 +301,7 @@ plans.openapi(
         updateTimeoutMs * 5,
         'retry with the same Idempotency-Key; units already dispatched are not dispatched twice',
       );
+      await noteProvisional(c, check);
       return c.json(result as unknown as Record<string, unknown>, 200);
     } catch (err) {
       if (err instanceof DomainError) throw err;

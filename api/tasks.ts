@@ -5,7 +5,8 @@ import { findTaskInScope, inboxLights, lightOrder, listTasks, taskReports, type 
 import { categoryCodeSchema } from '../indicators';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { claimUpdate, evaluateUpdate, exitUpdate, extendUpdate, reportUpdate, unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
-import { checkDeadline } from './ladder';
+import { checkTaskDeadline, deadlineCheck } from './deadlines';
+import { escalationSchema } from '../lib/escalation';
 import { actorOf } from './actor';
 import type { AppEnv, CurrentUser } from './context';
 import { idempotent } from './middleware/idempotency';
@@ -42,6 +43,20 @@ const taskSchema = z
     version: z.number().openapi({ description: 'send back as If-Match or `version` to refuse a stale action' }),
   })
   .openapi('Task');
+
+const ladderOutlookSchema = z
+  .object({
+    deadline: z.string(),
+    remind: z.string().openapi({ description: '提醒 to the unit' }),
+    warn: z.string().openapi({ description: '预警 to the unit and its township' }),
+    supervise: z.string().openapi({ description: '督办: a numbered supervision order' }),
+    answerBy: z.string().openapi({ description: 'when that order would have to be answered' }),
+    summonsAt: z.string().openapi({ description: '约谈, if the order were never answered' }),
+    provisional: z.boolean().openapi({ description: 'true when a working day among these was counted Monday–Friday because its year’s holidays are not entered yet' }),
+    provisionalYears: z.array(z.number()),
+    consultedYears: z.array(z.number()),
+  })
+  .openapi('LadderOutlook');
 
 const present = (t: TaskRow) => {
   const { districtId: _d, updatedAt: _u, ...rest } = t;
@@ -169,14 +184,31 @@ tasks.openapi(
     path: '/tasks/{id}',
     summary: 'One task with its reports and its full history',
     request: { params: idParam },
-    responses: { 200: jsonOk(taskSchema.extend({ reports: z.array(z.record(z.string(), z.unknown())), history: z.array(z.record(z.string(), z.unknown())) })), ...authErrors },
+    responses: {
+      200: jsonOk(
+        taskSchema.extend({
+          reports: z.array(z.record(z.string(), z.unknown())),
+          history: z.array(z.record(z.string(), z.unknown())),
+          ladder: ladderOutlookSchema.nullable().openapi({ description: 'when the guidance ladder presses this task if it is not done; null once approved or exited' }),
+        }),
+      ),
+      ...authErrors,
+    },
   }),
   async (c) => {
-    const task = await findTaskInScope(c.var.sql, c.var.user, c.req.valid('param').id);
+    const sql = c.var.sql;
+    const task = await findTaskInScope(sql, c.var.user, c.req.valid('param').id);
     if (!task) throw notFound('task');
-    const [reports, history] = await Promise.all([taskReports(c.var.sql, task.id), auditTrail(c.var.sql, 'task', task.id)]);
+    const [reports, history, check, [plan]] = await Promise.all([
+      taskReports(sql, task.id),
+      auditTrail(sql, 'task', task.id),
+      deadlineCheck(sql),
+      sql<{ escalation: unknown }[]>`select escalation from plans where id = ${task.planId}`,
+    ]);
+    const done = task.state === 'approved' || task.state === 'exited';
+    const ladder = done ? null : check.outlook(escalationSchema.parse(plan?.escalation ?? {}), task.indicator, new Date(task.deadline).toISOString());
     c.header('ETag', `"${task.version}"`);
-    return c.json({ ...present(task), reports, history }, 200);
+    return c.json({ ...present(task), reports, history, ladder }, 200);
   },
 );
 
@@ -252,7 +284,7 @@ tasks.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const task = await loadForAction(c, c.req.valid('param').id, 'evaluate');
-    if (body.decision === 'return' && body.deadline) await checkDeadline(c.var.sql, task.planId, task.indicator, body.deadline, 'deadline');
+    if (body.decision === 'return' && body.deadline) await checkTaskDeadline(c, task.planId, task.indicator, body.deadline);
     const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), decision: body.decision, score: body.score, reason: body.reason, deadline: body.deadline ? new Date(body.deadline).toISOString() : undefined };
     return act(c, task, (h, updateId) => h.executeUpdate(evaluateUpdate, { args: [input], updateId }));
   },
@@ -292,7 +324,7 @@ tasks.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const task = await loadForAction(c, c.req.valid('param').id, 'extend');
-    await checkDeadline(c.var.sql, task.planId, task.indicator, body.deadline, 'deadline');
+    await checkTaskDeadline(c, task.planId, task.indicator, body.deadline);
     const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), deadline: new Date(body.deadline).toISOString(), reason: body.reason };
     return act(c, task, (h, updateId) => h.executeUpdate(extendUpdate, { args: [input], updateId }));
   },

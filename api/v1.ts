@@ -1,4 +1,5 @@
 import { auth } from './auth';
+import { calendarApi } from './calendar';
 import { catalogue } from './catalogue';
 import { ladder } from './ladder';
 import { notices } from './notices';
@@ -14,5 +15,5 @@ import { users } from './users';
 /** Everything under /api/v1, one sub-app per resource. */
 export function v1() {
   return newRouter().route('/', auth).route('/', catalogue).route('/', orgsApi).route('/', users).route('/', uploads)
-    .route('/', plans).route('/', planResults).route('/', planLadder).route('/', tasks).route('/', ladder).route('/', notices);
+    .route('/', plans).route('/', planResults).route('/', planLadder).route('/', tasks).route('/', ladder).route('/', notices).route('/', calendarApi);
 }

@@ -3,8 +3,10 @@
  * make-up days (调休上班) on, as the State Council General Office announces them each year.
  *
  * The table ships in lib/calendar/cn-holidays.json; HOLIDAY_CALENDAR_FILE names a JSON file of the same
- * shape whose years replace the shipped ones (for a year announced after a release, or a correction).
- * A year missing from both is not guessed: any use of it throws CalendarMissingError.
+ * shape whose years replace the shipped ones; years the district stores through the API
+ * (db/queries/calendar.ts) replace both. A year missing from all three is never guessed silently: a strict
+ * calendar throws CalendarMissingError, and a provisional view (`provisional()`) counts it Monday–Friday
+ * and records that it did, so the caller can say the times are provisional.
  *
  * Every calendar date here is a date in China Standard Time (UTC+8, no daylight saving time).
  * Safe for activity code and the API; not for workflow code (it reads a file when HOLIDAY_CALENDAR_FILE is set).
@@ -33,6 +35,13 @@ export class CalendarDataError extends Error {
 export interface WorkingCalendar {
   /** The covered years, ascending. */
   years(): number[];
+  /** The named holidays and make-up working days of a covered year, by date; null for an uncovered year. */
+  year(year: number): CalendarYear | null;
+  /**
+   * A view of the same data that never throws CalendarMissingError: an uncovered year counts Monday–Friday
+   * as working days. Every year it consults is recorded in `consulted`, the uncovered ones also in `provisionalYears`.
+   */
+  provisional(): ProvisionalCalendar;
   /** Whether a YYYY-MM-DD date (China Standard Time) is a working day; throws CalendarMissingError for an uncovered year. */
   isWorkingDay(date: string): boolean;
   /**
@@ -43,6 +52,25 @@ export interface WorkingCalendar {
    */
   addWorkingDays(from: Date, n: number): Date;
   covers(year: number): boolean;
+}
+
+export interface ProvisionalCalendar extends WorkingCalendar {
+  /** Every year whose days were consulted. */
+  readonly consulted: Set<number>;
+  /** The consulted years the calendar has no arrangement for (counted Monday–Friday). */
+  readonly provisionalYears: Set<number>;
+}
+
+/** One named date of a year's arrangement. */
+export interface NamedDate {
+  date: string;
+  name: string;
+}
+
+/** A year's arrangement as people read it: its holidays and its make-up working days, each named. */
+export interface CalendarYear {
+  holidays: NamedDate[];
+  workdays: NamedDate[];
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -71,38 +99,69 @@ const dateString = z.string({ error: 'must be a YYYY-MM-DD string' }).refine((s)
   error: (issue) => `${JSON.stringify(issue.input)} is not a real YYYY-MM-DD date`,
 });
 
+/** A holiday's or make-up day's name as people write it: one line, at most 40 characters. */
+const holidayName = z
+  .string({ error: 'must be text, e.g. "春节"' })
+  .transform((s) => s.normalize('NFC').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'name the day, e.g. "春节" or "春节调休上班"')
+      .max(40, 'at most 40 characters')
+      .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must be one line of text without control characters'),
+  );
+/** In a file a date may stand alone; through the API every date carries its name. */
+const namedDate = z.strictObject({ date: dateString, name: holidayName });
+const fileEntry = z.union([dateString, namedDate]);
+
 const yearSchema = z.strictObject({
   notice: z.string().optional(),
-  holidays: z.array(dateString).min(1, 'lists no holidays: add a year only from its published notice'),
-  workdays: z.array(dateString),
+  holidays: z.array(fileEntry).min(1, 'lists no holidays: add a year only from its published notice'),
+  workdays: z.array(fileEntry),
 });
 
-type YearData = z.infer<typeof yearSchema>;
+type YearData = { holidays: (string | NamedDate)[]; workdays: (string | NamedDate)[] };
+const dateOf = (e: string | NamedDate) => (typeof e === 'string' ? e : e.date);
 
-/** What zod's shapes cannot say: year keys, dates in their own year, no repeats, make-up days on weekends. */
+/** The body of `PUT /calendar/{year}`: each date named; `checkYear` then checks it against the year. */
+export const calendarYearSchema = z.strictObject({
+  holidays: z.array(namedDate).min(1, 'list the year’s holidays: add a year only from its published notice').max(120),
+  workdays: z.array(namedDate).max(60),
+});
+
+/**
+ * What zod's shapes cannot say of one year: dates in that year, no repeats, no date both a holiday and a
+ * working day, make-up days on weekends. Returns each problem with the path of the entry it concerns.
+ */
+export function checkYear(key: string, year: YearData): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const complain = (list: 'holidays' | 'workdays', index: number, message: string) => problems.push({ path: [list, index, 'date'], message });
+  const seen = new Map<string, 'holidays' | 'workdays'>();
+  for (const list of ['holidays', 'workdays'] as const) {
+    year[list].forEach((entry, index) => {
+      const date = dateOf(entry);
+      const day = dayNumber(date);
+      if (day === null) return; // already reported as not a real date
+      if (date.slice(0, 4) !== key) complain(list, index, `${date} is not in ${key}: list it under its own year`);
+      const earlier = seen.get(date);
+      if (earlier === list) complain(list, index, `${date} is listed twice in ${key} ${list}`);
+      else if (earlier) complain(list, index, `${date} is in both holidays and workdays of ${key}`);
+      seen.set(date, list);
+      const weekday = weekdayOf(day);
+      if (list === 'workdays' && weekday !== 0 && weekday !== 6)
+        complain(list, index, `make-up working day ${date} is a ${WEEKDAYS[weekday]}, not a weekend day`);
+    });
+  }
+  return problems;
+}
+
 function checkYears(years: Record<string, YearData>, ctx: z.RefinementCtx): void {
   for (const [key, year] of Object.entries(years)) {
     if (!/^\d{4}$/.test(key)) {
       ctx.addIssue({ code: 'custom', path: [key], message: `year key ${JSON.stringify(key)} must be four digits, e.g. "2027"` });
       continue;
     }
-    const complain = (list: 'holidays' | 'workdays', index: number, message: string) =>
-      ctx.addIssue({ code: 'custom', path: [key, list, index], message });
-    const seen = new Map<string, 'holidays' | 'workdays'>();
-    for (const list of ['holidays', 'workdays'] as const) {
-      year[list].forEach((date, index) => {
-        const day = dayNumber(date);
-        if (day === null) return; // already reported as not a real date
-        if (date.slice(0, 4) !== key) complain(list, index, `${date} is not in ${key}: list it under its own year`);
-        const earlier = seen.get(date);
-        if (earlier === list) complain(list, index, `${date} is listed twice in ${key} ${list}`);
-        else if (earlier) complain(list, index, `${date} is in both holidays and workdays of ${key}`);
-        seen.set(date, list);
-        const weekday = weekdayOf(day);
-        if (list === 'workdays' && weekday !== 0 && weekday !== 6)
-          complain(list, index, `make-up working day ${date} is a ${WEEKDAYS[weekday]}, not a weekend day`);
-      });
-    }
+    for (const p of checkYear(key, year)) ctx.addIssue({ code: 'custom', path: [key, ...p.path.slice(0, 2)], message: p.message });
   }
 }
 
@@ -116,9 +175,23 @@ const calendarSchema = z.looseObject(
   { error: 'must be a JSON object with "years"' },
 );
 
-interface YearTable {
+/** One year's arrangement, ready for day arithmetic, with the names people read. */
+export interface YearTable {
   holidays: Set<number>;
   workdays: Set<number>;
+  named: CalendarYear;
+}
+
+/** A year's table from its named dates (already checked with `checkYear`). */
+export function yearTable(year: YearData): YearTable {
+  const name = (e: string | NamedDate) => (typeof e === 'string' ? '' : e.name);
+  const named = (list: (string | NamedDate)[]) =>
+    list.map((e) => ({ date: dateOf(e), name: name(e) })).sort((a, b) => a.date.localeCompare(b.date));
+  return {
+    holidays: new Set(year.holidays.map((e) => dayNumber(dateOf(e))!)),
+    workdays: new Set(year.workdays.map((e) => dayNumber(dateOf(e))!)),
+    named: { holidays: named(year.holidays), workdays: named(year.workdays) },
+  };
 }
 
 /** Validate calendar data; `origin` names where it came from in the error. */
@@ -132,30 +205,41 @@ function parseCalendarData(data: unknown, origin: string): Map<number, YearTable
     throw new CalendarDataError(`invalid holiday calendar in ${origin}: ${lines.join('; ')}`);
   }
   const tables = new Map<number, YearTable>();
-  for (const [key, year] of Object.entries(result.data.years)) {
-    tables.set(Number(key), {
-      holidays: new Set(year.holidays.map((d) => dayNumber(d)!)),
-      workdays: new Set(year.workdays.map((d) => dayNumber(d)!)),
-    });
-  }
+  for (const [key, year] of Object.entries(result.data.years)) tables.set(Number(key), yearTable(year));
   return tables;
 }
 
-function buildCalendar(tables: Map<number, YearTable>): WorkingCalendar {
+/**
+ * Day arithmetic over `tables`. With `track`, an uncovered year counts Monday–Friday and every year
+ * consulted is recorded; without it, an uncovered year throws CalendarMissingError.
+ */
+function buildCalendar(tables: Map<number, YearTable>, track?: { consulted: Set<number>; provisionalYears: Set<number> }): WorkingCalendar {
   const covered = [...tables.keys()].sort((a, b) => a - b);
 
   const isWorking = (day: number): boolean => {
     const year = yearOf(day);
     const table = tables.get(year);
-    if (!table) throw new CalendarMissingError(year);
-    if (table.workdays.has(day)) return true;
+    track?.consulted.add(year);
     const weekday = weekdayOf(day);
+    if (!table) {
+      if (!track) throw new CalendarMissingError(year);
+      track.provisionalYears.add(year);
+      return weekday !== 0 && weekday !== 6;
+    }
+    if (table.workdays.has(day)) return true;
     return weekday !== 0 && weekday !== 6 && !table.holidays.has(day);
   };
 
-  return {
+  const self: WorkingCalendar = {
     years: () => [...covered],
     covers: (year) => tables.has(year),
+    year: (year) => tables.get(year)?.named ?? null,
+    provisional() {
+      // A provisional view keeps recording into its own sets when asked again.
+      if (track) return self as ProvisionalCalendar;
+      const seen = { consulted: new Set<number>(), provisionalYears: new Set<number>() };
+      return Object.assign(buildCalendar(tables, seen), seen);
+    },
     isWorkingDay(date) {
       const day = dayNumber(date);
       if (day === null) throw new RangeError(`isWorkingDay: ${JSON.stringify(date)} is not a real YYYY-MM-DD date`);
@@ -167,7 +251,11 @@ function buildCalendar(tables: Map<number, YearTable>): WorkingCalendar {
       if (n === 0) return new Date(from.getTime());
       const start = cstDayOf(from);
       const startYear = yearOf(start);
-      if (!tables.has(startYear)) throw new CalendarMissingError(startYear);
+      if (!tables.has(startYear)) {
+        if (!track) throw new CalendarMissingError(startYear);
+        track.consulted.add(startYear);
+        track.provisionalYears.add(startYear);
+      }
       const step = Math.sign(n);
       let day = start;
       for (let left = Math.abs(n); left > 0; ) {
@@ -178,6 +266,8 @@ function buildCalendar(tables: Map<number, YearTable>): WorkingCalendar {
       return new Date(from.getTime() + (day - start) * DAY_MS);
     },
   };
+  if (track) Object.assign(self, track);
+  return self;
 }
 
 /**
@@ -187,6 +277,15 @@ function buildCalendar(tables: Map<number, YearTable>): WorkingCalendar {
 export function loadCalendar(extra?: unknown, extraOrigin = 'extra calendar data'): WorkingCalendar {
   const tables = parseCalendarData(shipped, 'lib/calendar/cn-holidays.json');
   if (extra !== undefined) for (const [year, table] of parseCalendarData(extra, extraOrigin)) tables.set(year, table);
+  return buildCalendar(tables);
+}
+
+/** `base` with `years` laid over it: a year given here replaces the base's year whole. */
+export function overlayCalendar(base: WorkingCalendar, years: Map<number, YearTable>): WorkingCalendar {
+  if (years.size === 0) return base;
+  const tables = new Map<number, YearTable>();
+  for (const y of base.years()) tables.set(y, yearTable(base.year(y)!));
+  for (const [y, t] of years) tables.set(y, t);
   return buildCalendar(tables);
 }
 

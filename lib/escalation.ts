@@ -57,15 +57,20 @@ export interface LadderTimes {
   remind: string;
   warn: string;
   supervise: string;
+  /** Some working day among these was counted Monday–Friday: the year's holidays were not entered yet. */
+  provisional?: boolean;
 }
 
 export function ladderTimes(policy: LadderPolicy, deadline: Date, calendar: WorkingCalendar): LadderTimes {
-  return {
+  const cal = calendar.provisional();
+  const times: LadderTimes = {
     deadline: deadline.toISOString(),
-    remind: shift(deadline, policy.remindBefore, -1, calendar).toISOString(),
-    warn: shift(deadline, policy.warnAfter, 1, calendar).toISOString(),
-    supervise: shift(deadline, policy.superviseAfter, 1, calendar).toISOString(),
+    remind: shift(deadline, policy.remindBefore, -1, cal).toISOString(),
+    warn: shift(deadline, policy.warnAfter, 1, cal).toISOString(),
+    supervise: shift(deadline, policy.superviseAfter, 1, cal).toISOString(),
   };
+  if (cal.provisionalYears.size > 0) times.provisional = true;
+  return times;
 }
 
 /** When an order issued at `issuedAt` must be answered. */
@@ -78,12 +83,35 @@ export function summonsTime(policy: LadderPolicy, at: Date, calendar: WorkingCal
   return new Date(`${beijingDate}T09:30:00+08:00`);
 }
 
+/** Everything the ladder will compute for a deadline if the unit never answers, as people are shown it. */
+export interface LadderOutlook extends LadderTimes {
+  /** When an order issued at the supervise rung must be answered. */
+  answerBy: string;
+  /** When the summons would be held if that answer never came. */
+  summonsAt: string;
+  provisional: boolean;
+  /** Years counted Monday–Friday because their holidays are not entered yet. */
+  provisionalYears: number[];
+  /** Every year whose working days these times depend on. */
+  consultedYears: number[];
+}
+
 /**
- * Everything the ladder will compute for a deadline, done now so a missing calendar year is an
- * error when the deadline is set, not a stalled rung months later. Throws CalendarMissingError.
+ * The whole ladder for a deadline, order answer and summons included. Never refuses: a year whose holidays
+ * are not entered is counted Monday–Friday and named in `provisionalYears`.
  */
-export function checkLadder(policy: LadderPolicy, deadline: Date, calendar: WorkingCalendar): LadderTimes {
-  const times = ladderTimes(policy, deadline, calendar);
-  summonsTime(policy, orderDue(policy, new Date(times.supervise), calendar), calendar);
-  return times;
+export function ladderOutlook(policy: LadderPolicy, deadline: Date, calendar: WorkingCalendar): LadderOutlook {
+  const cal = calendar.provisional();
+  const times = ladderTimes(policy, deadline, cal);
+  const answerBy = orderDue(policy, new Date(times.supervise), cal);
+  const summonsAt = summonsTime(policy, answerBy, cal);
+  const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
+  return {
+    ...times,
+    answerBy: answerBy.toISOString(),
+    summonsAt: summonsAt.toISOString(),
+    provisional: cal.provisionalYears.size > 0,
+    provisionalYears: sorted(cal.provisionalYears),
+    consultedYears: sorted(cal.consulted),
+  };
 }

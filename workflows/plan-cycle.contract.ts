@@ -45,6 +45,7 @@ export const dispatchUpdate = defineUpdate<DispatchResult, [DispatchInput]>('dis
 export const closeUpdate = defineUpdate<CloseResult, [{ actor: Actor }]>('close');
 export const phaseQuery = defineQuery<PlanPhase>('phase');
 /** The escalation policy changed: every dispatched unit re-arms its ladder. Answers how many units were told. */
-export const rearmUpdate = defineUpdate<{ units: number }, [{ actor: Actor }]>('rearm');
+/** Re-arm the ladder of every dispatched unit, or only of `units` (a corrected calendar touches a few). */
+export const rearmUpdate = defineUpdate<{ units: number }, [{ actor: Actor; units?: string[] }]>('rearm');
 
 export const planCycleWorkflowId = (planId: string) => `plan-${planId}`;

@@ -70,12 +70,13 @@ export async function planCycle(input: PlanCycleInput): Promise<CloseResult> {
     },
   });
 
-  setHandler(rearmUpdate, async () => {
+  setHandler(rearmUpdate, async (request) => {
     // Units dispatched after this read the new policy themselves; wait for running dispatches first.
     await condition(() => phase !== 'issuing' && dispatching === 0);
-    return rearmUnits({ planId: input.planId });
+    // Histories recorded before `units` existed carry none: every unit, as then.
+    return rearmUnits({ planId: input.planId, units: request?.units });
   }, {
-    validator: (_request: { actor: Actor }) => {
+    validator: (_request: { actor: Actor; units?: string[] }) => {
       if (phase === 'closing' || phase === 'closed') {
         throw ApplicationFailure.create({ type: failureTypes.illegalTransition, message: `the plan is ${phase}`, nonRetryable: true, details: [{ state: phase }] });
       }

@@ -287,6 +287,11 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
           t.ladder = schedule.times[t.taskId] ?? null;
           if (schedule.missing[t.taskId]) held.set(`schedule:${t.taskId}:${t.ladderGen}`, Date.now() + calendarRetryMs);
         }
+        // A corrected calendar moves open orders' answer deadlines too (histories before this carry no `orders`).
+        for (const [orderId, respondBy] of Object.entries(schedule.orders ?? {})) {
+          const order = orders.get(orderId);
+          if (order) order.dueAt = Date.parse(respondBy);
+        }
         continue;
       }
       now = Date.now();
@@ -318,6 +323,11 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
           const result = await fireRungs({ planId: input.planId, at: new Date(now).toISOString(), rungs: due, overdueOrders: overdue });
           for (const o of result.orders) orders.set(o.orderId, { taskId: o.taskId, dueAt: Date.parse(o.respondBy) });
           for (const id of result.settled) orders.delete(id);
+          // Not due after all: the calendar was corrected after the timer was set.
+          for (const r of result.rescheduled ?? []) {
+            const order = orders.get(r.orderId);
+            if (order) order.dueAt = Date.parse(r.respondBy);
+          }
           deferred = result.deferred;
         } catch (err) {
           // Only a non-retryable failure gets here (a task or order that no longer exists): skip it, never loop on it.

@@ -1,8 +1,11 @@
 import type { Sql } from '../client';
 
-/** Who hears of a task's rung: the unit itself, its township (the district for a township's own duty), the indicator's department. */
-export type Party = 'unit' | 'township' | 'department';
-export type NoticeKind = 'remind' | 'warn' | 'supervise' | 'summons' | 'urge';
+/**
+ * Who hears of an event: the org itself (a unit), its township (the district for a township's own duty), the
+ * indicator's department, or the district admins of the org's district.
+ */
+export type Party = 'unit' | 'township' | 'department' | 'admins';
+export type NoticeKind = 'remind' | 'warn' | 'supervise' | 'summons' | 'urge' | 'calendar';
 
 export interface NoticeEvent {
   /** Names the event; a notice lands once per (event, recipient) however often it is written. */
@@ -39,7 +42,8 @@ export async function writeNotices(tx: Sql, e: NoticeEvent, channels: Channels):
        or (${e.parties.includes('township')} and s.level = 'grassroots' and u.org_id = s.township_id and u.role = 'township_officer')
        or (${e.parties.includes('township')} and s.level = 'township' and u.org_id = s.district_id and u.role = 'district_admin')
        or (${e.parties.includes('department')} and u.role = 'department_staff' and u.department = ${e.department ?? null}
-           and uo.district_id = s.district_id)`;
+           and uo.district_id = s.district_id)
+       or (${e.parties.includes('admins')} and u.role = 'district_admin' and uo.district_id = s.district_id)`;
   if (recipients.length === 0) return 0;
   const districtId = recipients[0]!.districtId;
   await tx`

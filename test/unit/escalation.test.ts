@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CalendarMissingError, calendar } from '../../lib/calendar';
-import { checkLadder, defaultPolicy, escalationSchema, ladderTimes, orderDue, policyFor, summonsTime } from '../../lib/escalation';
+import { calendar } from '../../lib/calendar';
+import { defaultPolicy, ladderOutlook, escalationSchema, ladderTimes, orderDue, policyFor, summonsTime } from '../../lib/escalation';
 
 const cst = (local: string) => new Date(`${local}+08:00`);
 
@@ -50,15 +50,35 @@ describe('escalation policy', () => {
     expect(orderDue(defaultPolicy, cst('2026-02-13T10:00:00'), calendar)).toEqual(cst('2026-02-27T10:00:00'));
   });
 
-  it('checks the whole ladder, order answer and summons included, so a missing calendar year is found when the deadline is set', () => {
-    expect(() => checkLadder(defaultPolicy, cst('2026-11-30T18:00:00'), calendar)).not.toThrow();
-    // Supervised 7 days after 28 December: the answer period runs into 2027, which the table lacks.
-    expect(() => checkLadder(defaultPolicy, cst('2026-12-28T18:00:00'), calendar)).toThrow(CalendarMissingError);
-    // Answer due 22 December 2026 (5 working days from the 15th): the summons 3 working days on is still in 2026 ...
-    expect(() => checkLadder(defaultPolicy, cst('2026-12-08T18:00:00'), calendar)).not.toThrow();
+  it('works out the whole ladder, order answer and summons included, and names the years it had to count Monday–Friday', () => {
+    const covered = ladderOutlook(defaultPolicy, cst('2026-11-30T18:00:00'), calendar);
+    expect(covered.provisional).toBe(false);
+    expect(covered.provisionalYears).toEqual([]);
+    // Supervised 7 days after Mon 28 December: the five answer days run into 2027, which the table lacks,
+    // so they are counted Monday–Friday: Tue 5 Jan ... the order (Mon 4 Jan) is answered by Mon 11 Jan.
+    const late = ladderOutlook(defaultPolicy, cst('2026-12-28T18:00:00'), calendar);
+    expect(late.provisional).toBe(true);
+    expect(late.provisionalYears).toEqual([2027]);
+    expect(late.supervise).toBe(cst('2027-01-04T18:00:00').toISOString());
+    expect(late.answerBy).toBe(cst('2027-01-11T18:00:00').toISOString());
+    // Three working days after Mon 11 Jan, Monday–Friday: Thu 14 Jan at 09:30.
+    expect(late.summonsAt).toBe(cst('2027-01-14T09:30:00').toISOString());
+    // Answer due 22 December 2026: the summons 3 working days on is still in 2026 ...
+    expect(ladderOutlook(defaultPolicy, cst('2026-12-08T18:00:00'), calendar).provisionalYears).toEqual([]);
     // ... but from an answer due 29 December, the third working day is in 2027.
-    expect(() => checkLadder(defaultPolicy, cst('2026-12-15T18:00:00'), calendar)).toThrow(CalendarMissingError);
-    expect(() => checkLadder({ ...defaultPolicy, orderResponse: 'P7D', summonsAfter: 'P3D' }, cst('2026-12-28T18:00:00'), calendar)).not.toThrow();
+    expect(ladderOutlook(defaultPolicy, cst('2026-12-15T18:00:00'), calendar).provisionalYears).toEqual([2027]);
+    // Calendar-day offsets consult no working days at all.
+    const days = ladderOutlook({ ...defaultPolicy, orderResponse: 'P7D', summonsAfter: 'P3D' }, cst('2026-12-28T18:00:00'), calendar);
+    expect(days.provisional).toBe(false);
+    expect(days.consultedYears).toEqual([]);
+  });
+
+  it('marks rung times provisional only when a working-day offset falls in a year without holidays', () => {
+    const policy = { ...defaultPolicy, warnAfter: { workingDays: 2 } };
+    expect(ladderTimes(policy, cst('2026-11-30T18:00:00'), calendar).provisional).toBeUndefined();
+    const times = ladderTimes(policy, cst('2027-01-29T18:00:00'), calendar);
+    expect(times.provisional).toBe(true);
+    expect(times.warn).toBe(cst('2027-02-02T18:00:00').toISOString());
   });
 
   it('proposes the summons at 09:30 Beijing time on the day', () => {
