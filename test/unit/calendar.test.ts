@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CalendarDataError, CalendarMissingError, calendar, loadCalendar } from '../../lib/calendar';
+import { CalendarDataError, CalendarMissingError, calendar, checkYear, loadCalendar, overlayCalendar, yearTable } from '../../lib/calendar';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** An instant written as China Standard Time, e.g. cst('2026-02-13T10:00'). */
@@ -184,6 +184,42 @@ describe('loadCalendar with extra data', () => {
     const err = thrown(() => loadCalendar(data));
     expect(err).toBeInstanceOf(CalendarDataError);
     expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('provisional view', () => {
+  it('counts a year nobody entered Monday–Friday and names it, while covered years keep their holidays', () => {
+    const view = calendar.provisional();
+    // From Wed 30 Dec 2026: Thu 31 (2026), then Fri 1 Jan 2027 counts (no holidays entered), Mon 4, Tue 5, Wed 6.
+    expect(view.addWorkingDays(cst('2026-12-30T10:00'), 5)).toEqual(cst('2027-01-06T10:00'));
+    expect([...view.provisionalYears]).toEqual([2027]);
+    expect([...view.consulted].sort()).toEqual([2026, 2027]);
+    // The strict calendar still refuses to guess.
+    expect(thrown(() => calendar.addWorkingDays(cst('2026-12-30T10:00'), 5))).toBeInstanceOf(CalendarMissingError);
+  });
+
+  it('records nothing provisional inside the covered years', () => {
+    const view = calendar.provisional();
+    // Fri 13 Feb 2026 + 5: Sat 14 (make-up), then 24–27 after the Spring Festival.
+    expect(view.addWorkingDays(cst('2026-02-13T10:00'), 5)).toEqual(cst('2026-02-27T10:00'));
+    expect(view.provisionalYears.size).toBe(0);
+  });
+
+  it('takes a stored year over the shipped table, with the names people read', () => {
+    const cal = overlayCalendar(calendar, new Map([[2027, yearTable({ holidays: [{ date: '2027-01-01', name: '元旦' }], workdays: [] })]]));
+    expect(cal.years()).toEqual([2024, 2025, 2026, 2027]);
+    expect(cal.isWorkingDay('2027-01-01')).toBe(false);
+    expect(cal.year(2027)).toEqual({ holidays: [{ date: '2027-01-01', name: '元旦' }], workdays: [] });
+    expect(cal.year(2026)!.holidays[0]).toEqual({ date: '2026-01-01', name: '元旦' });
+    expect(cal.isWorkingDay('2026-02-16')).toBe(false); // the shipped years stay
+  });
+
+  it('checks a year entered through the API entry by entry', () => {
+    expect(checkYear('2027', { holidays: [{ date: '2027-01-01', name: '元旦' }], workdays: [{ date: '2027-01-01', name: '调休' }, { date: '2026-12-26', name: '调休' }] })).toEqual([
+      { path: ['workdays', 0, 'date'], message: '2027-01-01 is in both holidays and workdays of 2027' },
+      { path: ['workdays', 0, 'date'], message: 'make-up working day 2027-01-01 is a Friday, not a weekend day' },
+      { path: ['workdays', 1, 'date'], message: '2026-12-26 is not in 2027: list it under its own year' },
+    ]);
   });
 });
 
