@@ -24,7 +24,7 @@ import { actorOf } from './actor';
 import { linkBase } from './deadlines';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
-import { authErrors, jsonBody, jsonOk, unprocessable } from './schemas';
+import { authErrors, errorSchema, jsonBody, jsonOk, unprocessable } from './schemas';
 import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
 
 const tagged = { security: [{ bearer: [] }], tags: ['calendar'] };
@@ -140,7 +140,12 @@ calendarApi.openapi(
       'Enter or correct a year’s holidays and make-up working days (district admin). Open orders’ answer deadlines move at once (the unit is told); every open task whose ladder counts the year re-arms. The same arrangement again changes nothing.',
     middleware: [requireRole('district_admin')] as const,
     request: { params: yearParam, ...jsonBody(calendarYearSchema) },
-    responses: { 200: jsonOk(putResultSchema), ...authErrors, ...unprocessable, 503: authErrors[400] },
+    responses: {
+      200: jsonOk(putResultSchema),
+      ...authErrors,
+      ...unprocessable,
+      503: { description: 'the calendar is saved but some units could not be told yet (the cycle service is away): send the same calendar again', content: { 'application/json': { schema: errorSchema } } },
+    },
   }),
   async (c) => {
     const { year } = c.req.valid('param');
