@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { transaction, type Sql } from '../db/client';
-import { catalogueVersion } from '../db/queries/catalogue';
-import { bandRank, unitIndex, type Band } from '../indicators';
+import { indexRow, publishedCatalogue, storeIndexRows } from '../db/queries/unit-index';
+import { bandRank, unitStanding, type Band } from '../indicators';
 import type { CloseResult } from '../workflows/plan-cycle.contract';
 import { closeSignal, unitTasksWorkflowId, type Actor } from '../workflows/unit-tasks.contract';
 
@@ -33,20 +33,20 @@ export async function closePlan(deps: { sql: Sql; temporal: Client }, input: { p
 
   const [plan] = await sql<{ catalogueVersion: number; districtId: string }[]>`
     select catalogue_version as "catalogueVersion", district_id as "districtId" from plans where id = ${input.planId}`;
-  const catalogue = (await catalogueVersion(sql, plan!.catalogueVersion))!.body;
-  const tasks = await sql<{ orgId: string; indicator: string; state: string; points: string | null; maxPoints: string }[]>`
-    select t.org_id as "orgId", t.indicator, t.state, t.points, t.max_points as "maxPoints"
+  const catalogue = await publishedCatalogue(sql, plan!.catalogueVersion);
+  const tasks = await sql<{ orgId: string; townshipId: string; districtId: string; code: string; state: string; points: number | null }[]>`
+    select t.org_id as "orgId", t.township_id as "townshipId", t.district_id as "districtId", t.indicator as code, t.state,
+      t.points::float8 as points
     from tasks t join orgs o on o.id = t.org_id
     where t.plan_id = ${input.planId} and o.level = 'grassroots'`;
   const byUnit = new Map<string, (typeof tasks)[number][]>();
   for (const t of tasks) byUnit.set(t.orgId, [...(byUnit.get(t.orgId) ?? []), t]);
-  const scored = [...byUnit.entries()].map(([orgId, list]) => {
-    const applicable = list.filter((t) => t.state !== 'exited').map((t) => t.indicator);
-    const results = list
-      .filter((t) => t.state === 'approved')
-      .map((t) => ({ code: t.indicator, points: Number(t.points ?? 0), met: Number(t.points ?? 0) >= Number(t.maxPoints) }));
-    return { orgId, index: unitIndex(catalogue, results, applicable) };
-  });
+  // The same function as the live index, now final: a task the unit never received is left out, and a unit
+  // that received nothing (its township never dispatched) has no index, no rank and no band.
+  const standings = [...byUnit.values()].map((list) => ({ unit: list[0]!, standing: unitStanding(catalogue, list, { final: true }) }));
+  const scored = standings
+    .filter((s) => s.standing.total !== null)
+    .map((s) => ({ orgId: s.unit.orgId, index: { ...s.standing, total: s.standing.total!, band: s.standing.band! } }));
   scored.sort((a, b) => b.index.total - a.index.total);
 
   const previous = await sql<{ orgId: string; band: Band }[]>`
@@ -55,8 +55,11 @@ export async function closePlan(deps: { sql: Sql; temporal: Client }, input: { p
       select id from plans where district_id = ${plan!.districtId} and status = 'closed' and id <> ${input.planId}
       order by closed_at desc limit 1)`;
   const now = new Map(scored.map((s) => [s.orgId, s.index.band]));
+  // Units that received nothing this time were not assessed: their township's omission is not their fall.
+  const unassessed = new Set(standings.filter((s) => s.standing.total === null).map((s) => s.unit.orgId));
 
   return transaction(sql, async (tx) => {
+    await storeIndexRows(tx, standings.map((s) => indexRow(input.planId, s.unit, s.standing)));
     if (scored.length > 0) {
       await tx`
         insert into plan_results ${tx(
@@ -72,7 +75,7 @@ export async function closePlan(deps: { sql: Sql; temporal: Client }, input: { p
         )} on conflict do nothing`;
     }
     const commended = scored.filter((s) => commendable(s.index.band));
-    const delisted = previous.filter((p) => !commendable(now.get(p.orgId) ?? '不合格'));
+    const delisted = previous.filter((p) => !unassessed.has(p.orgId) && !commendable(now.get(p.orgId) ?? '不合格'));
     const lists = [
       ...commended.map((s) => ({ plan_id: input.planId, org_id: s.orgId, kind: 'commended', band: s.index.band, reason: `建家指数 ${s.index.total}，${s.index.band}` })),
       ...delisted.map((p) => ({

@@ -5,6 +5,7 @@ import { catalogueVersion } from '../db/queries/catalogue';
 import { targetFor, type Indicator, type SizeClass, type UnitType } from '../indicators';
 import type { WorkingCalendar } from '../lib/calendar';
 import { currentCalendar } from '../db/queries/calendar';
+import { refreshUnitIndex } from '../db/queries/unit-index';
 import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
 import type { DispatchInput, DispatchResult } from '../workflows/plan-cycle.contract';
 import { rearmSignal, unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
@@ -161,6 +162,8 @@ export async function dispatchUnits(
         where t.id = v.id and t.version = 0
         returning t.id, t.state, t.target, t.deadline`;
       if (moved.length === 0) return;
+      // The units enter the live index now: pending, nothing evaluated yet.
+      await refreshUnitIndex(tx, plan.id, group.map(([orgId]) => orgId));
       // A rung that fired before the rows moved (a retried dispatch) set its light against the old deadline.
       await tx`
         select refresh_task_light(r.task_id) from (select distinct task_id from ladder_rungs where task_id in ${tx(moved.map((m) => m.id))}) r`;

@@ -1,4 +1,5 @@
 import { transaction, type Sql } from '../db/client';
+import { refreshUnitIndex } from '../db/queries/unit-index';
 import type { TaskState } from '../workflows/unit-tasks.contract';
 
 /** One change of one task, as the workflow decided it. */
@@ -28,6 +29,9 @@ export async function projectTask(sql: Sql, change: TaskChange): Promise<void> {
         version = ${change.version}, updated_at = now()
       where id = ${change.taskId} and version < ${change.version}`;
     await tx`select refresh_task_light(${change.taskId})`;
+    // The unit's 建家 index moves in the same transaction as its task, so nobody reads one without the other.
+    const [task] = await tx<{ orgId: string }[]>`select org_id as "orgId" from tasks where id = ${change.taskId}`;
+    if (task) await refreshUnitIndex(tx, change.planId, [task.orgId]);
     if (change.report) {
       const r = change.report;
       await tx`

@@ -52,3 +52,4 @@ export {
   type UnitIndex,
   type UnitProfile,
 } from './scoring';
+export { reweightedTotal, taskPoints, unitStanding, type LossReason, type TaskForExplanation, type TaskForIndex, type TaskPoints, type UnitStanding } from './standing';
