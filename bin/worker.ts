@@ -3,6 +3,7 @@ import { connect } from '../db/client';
 import { loadEnvOrExit } from '../lib/env';
 import { createLogger } from '../lib/log';
 import { startOutbox } from '../lib/outbox';
+import { startSnapshots } from '../lib/snapshots';
 import { temporalClient } from '../lib/temporal';
 import { buildWorker, connectWorker } from '../lib/worker';
 
@@ -20,10 +21,13 @@ const worker = await buildWorker({
 });
 // The notice outbox is delivered from the worker process too: one poller per worker.
 const outbox = startOutbox({ sql, env, log });
+// So is the daily snapshot of each running plan's index (the screen's trend line).
+const daily = startSnapshots({ sql, log });
 log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'worker running');
 // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks drain (shutdownGraceTime).
 await worker.run();
 await outbox.stop();
+await daily.stop();
 await connection.close();
 await sql.end({ timeout: 5 });
 log.info('worker stopped');
