@@ -72,6 +72,11 @@ export async function issuePlan(sql: Sql, planId: string): Promise<{ tasks: numb
     written += inserted.length;
     Context.current().heartbeat(written);
   }
+  // Every unit is in the index from the start: pending, with all its tasks counted as not yet dispatched.
+  for (const part of chunk(orgs.filter((o) => o.level === 'grassroots').map((o) => o.id), 1000)) {
+    await refreshUnitIndex(sql, plan.id, part);
+    Context.current().heartbeat(written);
+  }
   await transaction(sql, async (tx) => {
     await tx`
       insert into plan_townships (plan_id, township_id)

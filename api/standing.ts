@@ -212,7 +212,10 @@ standing.openapi(
 /** The explanation of one unit's index, checked against the caller's scope. */
 export async function explain(sql: Sql, user: CurrentUser, planId: string, orgId: string) {
   const plan = await standingPlan(sql, user, planId);
-  const [unit] = await rankedUnits(sql, plan.id, { ...sliceFor(user), orgId });
+  const slice = sliceFor(user);
+  // A chair reads only their own unit; anyone else's is the same 404 as a unit that does not exist.
+  if (slice.orgId && slice.orgId !== orgId) throw notFound('unit index');
+  const [unit] = await rankedUnits(sql, plan.id, { ...slice, orgId });
   if (!unit) throw notFound('unit index');
   const [org] = await sql<{ unitType: string | null; members: number | null }[]>`select unit_type as "unitType", members from orgs where id = ${orgId}`;
   const catalogue = await publishedCatalogue(sql, plan.catalogueVersion);

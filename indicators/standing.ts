@@ -97,7 +97,7 @@ export interface TaskForExplanation {
 export function taskPoints(indicator: Indicator, task: TaskForExplanation, { final }: { final: boolean }): TaskPoints {
   const maxPoints = indicator.points;
   const lose = (reason: LossReason, earned = 0, inIndex = final): TaskPoints => {
-    const e = Math.min(Math.max(earned, 0), maxPoints);
+    const e = round4(Math.min(Math.max(earned, 0), maxPoints));
     return { maxPoints, earned: e, lost: round4(maxPoints - e), reason: e === maxPoints ? 'none' : reason, inIndex };
   };
   switch (task.state) {

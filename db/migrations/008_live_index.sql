@@ -39,6 +39,5 @@ create table index_snapshots (
   primary key (plan_id, day, scope)
 );
 
--- The screen's cheap questions: tasks never dispatched, and units furthest past a deadline.
-create index tasks_plan_undispatched on tasks (plan_id, township_id) where state = 'issued';
+-- The screen's ten units furthest past a deadline.
 create index tasks_plan_pressing on tasks (plan_id, deadline) where state in ('dispatched', 'claimed', 'returned');

@@ -130,25 +130,7 @@ export async function rollups(sql: Sql, planId: string, slice: Slice): Promise<{
   const empty: RollupRow = { townshipId: null, units: 0, indexed: 0, total: null, hs: null, gf: null, hl: null, wn: null, hx: null, evaluated: 0, applicable: 0, b5: 0, b4: 0, b3: 0, b2: 0, b1: 0, approvedTasks: 0, applicableTasks: 0, notDispatched: 0 };
   const overall = rows.find((r) => (r as unknown as { g: number }).g === 1) ?? empty;
   const townships = new Map(rows.filter((r) => (r as unknown as { g: number }).g === 0).map((r) => [r.townshipId!, toRollup(r)]));
-  // Units whose township dispatched nothing have no index row yet: count their tasks against the township.
-  const waiting = await sql<{ townshipId: string; units: number; tasks: number }[]>`
-    select t.township_id as "townshipId", count(distinct t.org_id)::int as units, count(*)::int as tasks
-    from tasks t join orgs o on o.id = t.org_id
-    where t.plan_id = ${planId} and t.state = 'issued' and o.level = 'grassroots' and ${sliceOf(sql, slice, 't')}
-      and not exists (select 1 from unit_index ui where ui.plan_id = t.plan_id and ui.org_id = t.org_id)
-    group by 1`;
-  const result = { overall: toRollup(overall), townships };
-  for (const w of waiting) {
-    const t = townships.get(w.townshipId) ?? toRollup({ ...empty, townshipId: w.townshipId });
-    t.units += w.units;
-    t.unbanded += w.units;
-    t.notDispatched += w.tasks;
-    townships.set(w.townshipId, t);
-    result.overall.units += w.units;
-    result.overall.unbanded += w.units;
-    result.overall.notDispatched += w.tasks;
-  }
-  return result;
+  return { overall: toRollup(overall), townships };
 }
 
 /** Task lights of a slice, per township: non-green counted, green the rest of the applicable tasks. */

@@ -233,12 +233,15 @@ describe('a plan year through every verb', () => {
   it('de-lists a unit commended last cycle that falls below the bar in the next (能进能出)', async () => {
     const next = await s.call('POST', '/api/v1/plans', { token: district, body: { year: year + 1, name: '次年计划', deadline: `${year + 1}-11-30T16:00:00.000Z`, indicators: ['HS-02'], escalation: calendarDays } });
     expect((await s.call('POST', `/api/v1/plans/${next.body.id}/issue`, { token: district })).status).toBe(200);
-    // Nothing is done this time: unit 1 scores 0.
+    // Unit 1 receives its task and does nothing: it scores 0. No other unit receives one (their townships do
+    // not dispatch): they are not assessed, and none of them is de-listed for it.
+    const u1 = await s.orgId('FY-T01-U001');
+    expect((await s.call('POST', `/api/v1/plans/${next.body.id}/dispatch`, { token: await s.token('township-01'), body: { units: [u1] } })).status).toBe(200);
     const closed = await s.call('POST', `/api/v1/plans/${next.body.id}/close`, { token: district });
-    expect(closed.body.delisted).toBeGreaterThanOrEqual(1);
+    expect(closed.body.delisted).toBe(1);
     const lists = await s.call('GET', `/api/v1/plans/${next.body.id}/commendations`, { token: district });
     expect(lists.body.commended).toEqual([]);
-    expect(lists.body.delisted).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'FY-T01-U001', band: '不合格' })]));
-    expect(lists.body.delisted.find((d: { code: string }) => d.code === 'FY-T01-U001').reason).toMatch(/五星/);
+    expect(lists.body.delisted).toEqual([expect.objectContaining({ code: 'FY-T01-U001', band: '不合格' })]);
+    expect(lists.body.delisted[0].reason).toMatch(/五星/);
   });
 });
