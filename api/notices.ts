@@ -7,7 +7,7 @@ import { authErrors, idParam, jsonOk } from './schemas';
 const noticeSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['remind', 'warn', 'supervise', 'summons', 'urge', 'calendar']),
+    kind: z.enum(['remind', 'warn', 'supervise', 'summons', 'urge', 'calendar', 'need']),
     taskId: z.string().nullable(),
     title: z.string(),
     body: z.string(),

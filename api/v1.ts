@@ -1,6 +1,7 @@
 import { auth } from './auth';
 import { calendarApi } from './calendar';
 import { standing } from './standing';
+import { needs } from './needs';
 import { catalogue } from './catalogue';
 import { ladder } from './ladder';
 import { notices } from './notices';
@@ -16,5 +17,5 @@ import { users } from './users';
 /** Everything under /api/v1, one sub-app per resource. */
 export function v1() {
   return newRouter().route('/', auth).route('/', catalogue).route('/', orgsApi).route('/', users).route('/', uploads)
-    .route('/', plans).route('/', planResults).route('/', planLadder).route('/', tasks).route('/', ladder).route('/', notices).route('/', calendarApi).route('/', standing);
+    .route('/', plans).route('/', planResults).route('/', planLadder).route('/', tasks).route('/', ladder).route('/', notices).route('/', calendarApi).route('/', standing).route('/', needs);
 }

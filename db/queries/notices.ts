@@ -5,7 +5,7 @@ import type { Sql } from '../client';
  * indicator's department, or the district admins of the org's district.
  */
 export type Party = 'unit' | 'township' | 'department' | 'admins';
-export type NoticeKind = 'remind' | 'warn' | 'supervise' | 'summons' | 'urge' | 'calendar';
+export type NoticeKind = 'remind' | 'warn' | 'supervise' | 'summons' | 'urge' | 'calendar' | 'need';
 
 export interface NoticeEvent {
   /** Names the event; a notice lands once per (event, recipient) however often it is written. */

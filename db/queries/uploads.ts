@@ -40,11 +40,11 @@ export async function findUploadInScope(sql: Sql, user: CurrentUser, id: string)
 }
 
 /** Refuse (422 naming `evidence[n]`) any id that is not an upload of `orgId`. */
-export async function checkEvidence(sql: Sql, ids: string[] | undefined, orgId: string) {
+export async function checkEvidence(sql: Sql, ids: string[] | undefined, orgId: string, field = 'evidence') {
   if (!ids?.length) return;
   const known = await sql<{ id: string }[]>`select id from uploads where id in ${sql(ids)} and org_id = ${orgId}`;
   const ok = new Set(known.map((k) => k.id));
   ids.forEach((id, n) => {
-    if (!ok.has(id)) throw invalid(`evidence[${n}]`, 'no such upload of this unit');
+    if (!ok.has(id)) throw invalid(`${field}[${n}]`, 'no such upload of this unit');
   });
 }

@@ -27,6 +27,8 @@ interface Ids {
   /** A notice addressed to FY-T01-U002's chair. */
   notice: string;
   deadDelivery: string;
+  /** A need raised by FY-T01-U002, open in township 01's queue. */
+  need: string;
 }
 
 const rows: Row[] = [
@@ -82,6 +84,15 @@ const rows: Row[] = [
   { method: 'GET', path: '/api/v1/plans/{id}/units/{orgId}/index', url: (i) => `/api/v1/plans/${i.plan}/units/${i.otherUnitInT01}/index`, refused: { chair: 404, otherOfficer: 404 } },
   { method: 'GET', path: '/api/v1/plans/{id}/screen', url: (i) => `/api/v1/plans/${i.plan}/screen?scope=township:${i.t01}`, refused: { chair: 403, otherOfficer: 403 } },
   { method: 'POST', path: '/api/v1/plans/{id}/snapshots', url: (i) => `/api/v1/plans/${i.plan}/snapshots`, refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/needs', url: () => '/api/v1/needs', body: () => ({ kind: 'other', title: '标题', body: '内容' }), refused: { dept: 403 } },
+  { method: 'GET', path: '/api/v1/needs', url: () => '/api/v1/needs', refused: {} },
+  { method: 'GET', path: '/api/v1/needs/analysis', url: () => '/api/v1/needs/analysis', refused: { chair: 403, otherOfficer: 403 } },
+  { method: 'GET', path: '/api/v1/needs/{id}', url: (i) => `/api/v1/needs/${i.need}`, refused: { chair: 404, otherOfficer: 404 } },
+  { method: 'POST', path: '/api/v1/needs/{id}/messages', url: (i) => `/api/v1/needs/${i.need}/messages`, body: () => ({ body: '回复' }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/needs/{id}/tag', url: (i) => `/api/v1/needs/${i.need}/tag`, body: () => ({ causes: ['x'] }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/needs/{id}/merge', url: (i) => `/api/v1/needs/${i.need}/merge`, body: (i) => ({ into: i.need }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/needs/{id}/forward', url: (i) => `/api/v1/needs/${i.need}/forward`, body: () => ({ comment: '转报' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  { method: 'POST', path: '/api/v1/needs/{id}/resolve', url: (i) => `/api/v1/needs/${i.need}/resolve`, body: () => ({ resolution: '办结' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
   { method: 'GET', path: '/api/v1/supervision-orders', url: () => '/api/v1/supervision-orders', refused: {} },
   { method: 'GET', path: '/api/v1/supervision-orders/{id}', url: (i) => `/api/v1/supervision-orders/${i.order}`, refused: { chair: 404, otherOfficer: 404 } },
   { method: 'POST', path: '/api/v1/supervision-orders/{id}/respond', url: (i) => `/api/v1/supervision-orders/${i.order}/respond`, body: () => ({ text: '已整改完成' }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
@@ -153,7 +164,10 @@ async function fixturePlan() {
   const [delivery] = await sql<{ id: string }[]>`
     insert into notice_deliveries (event_key, org_id, district_id, channel, target, subject, content, status, attempts)
     select 'matrix', id, district_id, 'webhook', 'http://127.0.0.1:9/robot', '【预警】', '测试', 'dead', 8 from orgs where id = ${unit} returning id`;
-  return { plan: plan!.id, task: task!.id, upload: upload!.id, order: order!.id, summons: summons!.id, notice: notice!.id, deadDelivery: delivery!.id };
+  const [need] = await sql<{ id: string }[]>`
+    insert into needs (number, district_id, township_id, org_id, raised_by, kind, title, body, urgency)
+    select '富工需〔2031〕1号', district_id, township_id, id, ${user!.id}, 'other', '权限测试', '内容', 'normal' from orgs where id = ${unit} returning id`;
+  return { plan: plan!.id, task: task!.id, upload: upload!.id, order: order!.id, summons: summons!.id, notice: notice!.id, deadDelivery: delivery!.id, need: need!.id };
 }
 
 /** Everything a refused call might have touched. */
@@ -169,7 +183,9 @@ async function fingerprint() {
       (select md5(string_agg(x::text, '' order by id)) from supervision_orders x) as orders,
       (select md5(string_agg(x::text, '' order by id)) from summons x) as summons,
       (select md5(string_agg(x::text, '' order by id)) from notices x) as notices,
-      (select md5(string_agg(x::text, '' order by id)) from notice_deliveries x) as deliveries`;
+      (select md5(string_agg(x::text, '' order by id)) from notice_deliveries x) as deliveries,
+      (select md5(string_agg(x::text, '' order by id)) from needs x) as needs,
+      (select count(*) from need_messages)::int as "needMessages"`;
   return row;
 }
 
