@@ -28,12 +28,14 @@ const sqlState = (err: unknown) => {
 
 /**
  * app.onError: domain errors keep their status; anything unexpected is a logged 500 with no internals.
- * Every error body carries the request id, so a user's report can be found in the logs.
+ * Server-side failures carry the request id in the body (every answer has it in X-Request-Id).
  */
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   const requestId = c.get('requestId');
   if (err instanceof DomainError) {
-    return c.json<ErrorBody>({ error: { code: err.code, message: err.message, ...err.details, requestId } }, err.status);
+    // The request id goes with failures the caller cannot fix by changing the request (and with refused writes), for support.
+    const withId = err.status >= 500 || err.code === 'not_written' ? { requestId } : {};
+    return c.json<ErrorBody>({ error: { code: err.code, message: err.message, ...err.details, ...withId } }, err.status);
   }
   // A value the input rules should have refused reached PostgreSQL: still the caller's 4xx, never a 500.
   const state = sqlState(err);
@@ -43,7 +45,7 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   }
   if (err instanceof ZodError) {
     const { message, field } = describeZodError(err, 'body');
-    return c.json<ErrorBody>({ error: { code: 'invalid', message, field, requestId } }, 400);
+    return c.json<ErrorBody>({ error: { code: 'invalid', message, field } }, 400);
   }
   if (err instanceof HTTPException) {
     return c.json<ErrorBody>({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);

@@ -99,14 +99,20 @@ export const instant = () =>
 /** Beijing calendar year of an instant. */
 export const beijingYear = (at: number) => new Date(at + 8 * 3600_000).getUTCFullYear();
 
+/** Years before and after the plan's year that its dates may fall in. */
+export const planYearWindow = { before: 1, after: 2 } as const;
+
 /**
- * Dates tied to a plan lie from the start of the year before the plan's year to the end of the year
- * after it (Beijing time): room for a late extension, none for a typing slip such as 2405.
+ * Dates tied to a plan lie from the start of the year before the plan's year to the end of the second
+ * year after it (Beijing time): room for long extensions (a unit being restructured), none for a
+ * typing slip such as 2405.
  */
 export function planDateProblem(iso: string, planYear: number): string | null {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return 'not a date-time';
   const year = beijingYear(t);
-  if (year < planYear - 1 || year > planYear + 1) return `must lie within ${planYear - 1}–${planYear + 1}, around the plan's year ${planYear}`;
+  const from = planYear - planYearWindow.before;
+  const to = planYear + planYearWindow.after;
+  if (year < from || year > to) return `must lie within ${from}–${to}, around the plan's year ${planYear}`;
   return null;
 }

@@ -438,7 +438,7 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     expect((await s.call('GET', `/api/v1/tasks/${task.id}`, { token: chair3 })).body.light).toBe('blue');
 
     // The policy must fit every open task, not only the plan's deadlines. A plan of 2026 (its calendar is shipped)
-    // whose task was extended into 2099: calendar days are fine there, a working-day offset is refused.
+    // whose task was extended into 2028 (within the plan's date window, beyond the calendar): calendar days are fine there, a working-day offset is refused.
     const unit4 = await s.orgId('FY-T01-U004');
     const far = { remindBefore: 'PT1S', warnAfter: 'P1000D', superviseAfter: 'P1001D', orderResponse: 'P7D', summonsAfter: 'P3D' };
     const old = await s.call('POST', '/api/v1/plans', { token: district, body: { year: 2026, name: '延期测试', deadline: '2026-06-30T10:00:00.000Z', indicators: ['HS-03'], escalation: far } });
@@ -446,13 +446,13 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     expect((await s.call('POST', `/api/v1/plans/${old.body.id}/issue`, { token: district })).status).toBe(200);
     expect((await s.call('POST', `/api/v1/plans/${old.body.id}/dispatch`, { token: officer, body: { units: [unit4] } })).status).toBe(200);
     const [late] = (await s.call('GET', `/api/v1/tasks?planId=${old.body.id}&unitId=${unit4}`, { token: officer })).body.items;
-    const extended = await s.call('POST', `/api/v1/tasks/${late.id}/extend`, { token: officer, body: { deadline: '2099-06-30T02:00:00.000Z', reason: '单位改制，延期至改制完成' } });
+    const extended = await s.call('POST', `/api/v1/tasks/${late.id}/extend`, { token: officer, body: { deadline: '2028-06-30T02:00:00.000Z', reason: '单位改制，延期至改制完成' } });
     expect(extended.status, JSON.stringify(extended.body)).toBe(200);
-    expect(extended.body.deadline).toBe('2099-06-30T02:00:00.000Z');
+    expect(extended.body.deadline).toBe('2028-06-30T02:00:00.000Z');
     const refused = await s.call('PUT', `/api/v1/plans/${old.body.id}/escalation`, { token: district, body: { ...far, remindBefore: { workingDays: 1 } } });
     expect(refused.status).toBe(422);
     expect(refused.body.error.field).toBe('escalation');
-    expect(refused.body.error.message).toContain('2099');
+    expect(refused.body.error.message).toContain('2028');
     expect((await s.call('GET', `/api/v1/plans/${old.body.id}`, { token: district })).body.escalation).toEqual(far);
   });
 

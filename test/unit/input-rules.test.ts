@@ -38,7 +38,8 @@ describe('numbers and dates', () => {
     expect(instant().safeParse('2405-01-01T00:00:00Z').success).toBe(false);
     expect(instant().safeParse('2027-06-01T10:00:00+08:00').success).toBe(true);
     expect(planDateProblem('2027-06-01T10:00:00+08:00', 2027)).toBeNull();
-    expect(planDateProblem('2028-12-31T23:00:00+08:00', 2027)).toBeNull();
-    expect(planDateProblem('2029-01-01T00:00:00+08:00', 2027)).toMatch(/2026–2028/);
+    expect(planDateProblem('2029-12-31T23:00:00+08:00', 2027)).toBeNull();
+    expect(planDateProblem('2030-01-01T00:00:00+08:00', 2027)).toMatch(/2026–2029/);
+    expect(planDateProblem('2025-12-31T23:59:00+08:00', 2027)).toMatch(/2026–2029/);
   });
 });

@@ -92,7 +92,7 @@ describe('fields and dates', () => {
     const ctx = { now: Date.parse('2027-05-05T00:00:00Z'), deadline: '2027-04-30T10:00:00.000Z', year: 2027 };
     expect(returnProblem({}, ctx)?.field).toBe('reason');
     expect(returnProblem({ reason: '口径不对', deadline: '2027-05-01T00:00:00Z' }, ctx)?.message).toMatch(/future/);
-    expect(returnProblem({ reason: '口径不对', deadline: '2029-06-01T00:00:00Z' }, ctx)?.message).toMatch(/2026–2028/);
+    expect(returnProblem({ reason: '口径不对', deadline: '2030-06-01T00:00:00Z' }, ctx)?.message).toMatch(/2026–2029/);
     expect(returnProblem({ reason: '口径不对', deadline: '2027-06-15T10:00:00Z' }, ctx)).toBeNull();
     expect(extensionProblem('2027-04-01T00:00:00Z', ctx)?.message).toMatch(/later/);
     expect(extensionProblem('2027-08-31T10:00:00Z', ctx)).toBeNull();
