@@ -5,7 +5,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction, type Sql } from '../db/client';
 import { beijingTime, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
 import { CalendarMissingError, type WorkingCalendar } from '../lib/calendar';
-import { isPermanentDbError } from './failures';
+import { isPermanentDbError, sqlState } from './failures';
 import { escalationSchema, ladderTimes, orderDue, policyFor, summonsTime, type LadderTimes } from '../lib/escalation';
 
 export interface LadderDeps {
@@ -212,7 +212,8 @@ function permanent(err: unknown): boolean {
 
 /** Record a rung or summons that failed for good, once, where the district admin sees it. */
 async function recordFailure(sql: Sql, planId: string, f: { taskId?: string; deadline?: string; rung: string; orderId?: string }, err: unknown) {
-  const message = err instanceof Error ? err.message : String(err);
+  const state = sqlState(err);
+  const message = `${err instanceof Error ? err.message : String(err)}${state ? ` [SQLSTATE ${state}]` : ''}`;
   log.error('ladder rung failed for good', { ...f, error: message });
   await sql`
     insert into ladder_failures (plan_id, task_id, order_id, rung, deadline, error)
