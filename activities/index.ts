@@ -6,6 +6,7 @@ import type { DispatchInput } from '../workflows/plan-cycle.contract';
 import type { Actor } from '../workflows/unit-tasks.contract';
 import { calendar as shippedCalendar, type WorkingCalendar } from '../lib/calendar';
 import { closePlan } from './close';
+import { classified } from './failures';
 import { fireRungs, ladderSchedule, type FireInput, type LadderDeps } from './ladder';
 import { dispatchUnits, issuePlan, pendingTownships, rearmUnits } from './plan';
 import { projectTask, type TaskChange } from './projection';
@@ -31,15 +32,15 @@ export function createActivities(deps: ActivityDeps) {
     publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
   };
   return {
-    projectTask: (change: TaskChange) => projectTask(sql, change),
-    issuePlan: ({ planId }: { planId: string }) => issuePlan(sql, planId),
+    projectTask: (change: TaskChange) => classified(() => projectTask(sql, change)),
+    issuePlan: ({ planId }: { planId: string }) => classified(() => issuePlan(sql, planId)),
     pendingTownships: ({ planId }: { planId: string }) => pendingTownships(sql, planId),
     dispatchUnits: (input: DispatchInput & { planId: string; townshipDuty?: boolean }) =>
-      dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar }, input),
+      classified(() => dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar }, input)),
     ladderSchedule: (input: Parameters<typeof ladderSchedule>[1]) => ladderSchedule(ladder, input),
-    fireRungs: (input: FireInput) => fireRungs(ladder, input),
+    fireRungs: (input: FireInput) => classified(() => fireRungs(ladder, input)),
     rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal }, planId, units),
-    closePlan: (input: { planId: string; actor: Actor }) => closePlan({ sql, temporal }, input),
+    closePlan: (input: { planId: string; actor: Actor }) => classified(() => closePlan({ sql, temporal }, input)),
   };
 }
 

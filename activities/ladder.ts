@@ -6,6 +6,7 @@ import { transaction, type Sql } from '../db/client';
 import { beijingTime, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
 import { currentCalendar } from '../db/queries/calendar';
 import { CalendarMissingError, type WorkingCalendar } from '../lib/calendar';
+import { isPermanentDbError, sqlState } from './failures';
 import { escalationSchema, ladderTimes, orderDue, policyFor, summonsTime, type LadderTimes } from '../lib/escalation';
 
 export interface LadderDeps {
@@ -76,6 +77,8 @@ export interface FireResult {
   rescheduled?: { orderId: string; respondBy: string }[];
   /** Rungs and orders that need a calendar year the table lacks: nothing was written; the workflow tries again later. */
   deferred: { rungs: RungDue[]; orders: string[] };
+  /** Rungs and orders that failed for good: recorded in ladder_failures for the district admin, never to be marked fired. */
+  failed?: { rungs: RungDue[]; orders: string[] };
 }
 
 interface TaskFacts {
@@ -218,16 +221,40 @@ function deferrable(err: unknown, what: Record<string, unknown>): boolean {
   return true;
 }
 
-/** Fire the rungs that fell due, each in its own transaction so one failing never holds back the others. */
+/** Whether a rung's failure will not go away by retrying: refused data, or a task or order that no longer exists. */
+function permanent(err: unknown): boolean {
+  return isPermanentDbError(err) || (err instanceof ApplicationFailure && err.nonRetryable === true);
+}
+
+/** Record a rung or summons that failed for good, once, where the district admin sees it. */
+async function recordFailure(sql: Sql, planId: string, f: { taskId?: string; deadline?: string; rung: string; orderId?: string }, err: unknown) {
+  const state = sqlState(err);
+  const message = `${err instanceof Error ? err.message : String(err)}${state ? ` [SQLSTATE ${state}]` : ''}`;
+  log.error('ladder rung failed for good', { ...f, error: message });
+  await sql`
+    insert into ladder_failures (plan_id, task_id, order_id, rung, deadline, error)
+    select ${planId}, t.id, ${f.orderId ?? null}, ${f.rung}, ${f.deadline ?? null}, ${message.slice(0, 2000)}
+    from (select ${f.taskId ?? null}::uuid as wanted) w left join tasks t on t.id = w.wanted
+    on conflict do nothing`;
+}
+
+/**
+ * Fire the rungs that fell due, each in its own transaction so one failing never holds back the
+ * others. A missing calendar year defers a rung; a permanent failure records it as failed; anything
+ * else (a lost connection) fails the call, which is retried (rungs already written are kept once).
+ */
 export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<FireResult> {
-  const result: FireResult = { orders: [], settled: [], rescheduled: [], deferred: { rungs: [], orders: [] } };
+  const result: FireResult = { orders: [], settled: [], rescheduled: [], deferred: { rungs: [], orders: [] }, failed: { rungs: [], orders: [] } };
   const calendar = await calendarNow(deps);
   for (const due of input.rungs) {
     try {
       await transaction(deps.sql, (tx) => fireRung(deps, calendar, tx, due, input.at, result));
     } catch (err) {
-      if (!deferrable(err, { ...due })) throw err;
-      result.deferred.rungs.push(due);
+      if (deferrable(err, { ...due })) result.deferred.rungs.push(due);
+      else if (permanent(err)) {
+        await recordFailure(deps.sql, input.planId, due, err);
+        result.failed!.rungs.push(due);
+      } else throw err;
     }
   }
   for (const orderId of input.overdueOrders) {
@@ -236,8 +263,11 @@ export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<Fir
       if (outcome === true) result.settled.push(orderId);
       else result.rescheduled!.push({ orderId, respondBy: outcome.respondBy.toISOString() });
     } catch (err) {
-      if (!deferrable(err, { orderId })) throw err;
-      result.deferred.orders.push(orderId);
+      if (deferrable(err, { orderId })) result.deferred.orders.push(orderId);
+      else if (permanent(err)) {
+        await recordFailure(deps.sql, input.planId, { orderId, rung: 'summons' }, err);
+        result.failed!.orders.push(orderId);
+      } else throw err;
     }
   }
   return result;

@@ -14,6 +14,7 @@ import type { unitTasks } from '../workflows/unit-tasks';
 interface PlanRow {
   id: string;
   districtId: string;
+  year: number;
   deadline: Date;
   catalogueVersion: number;
   indicators: string[];
@@ -25,7 +26,7 @@ interface PlanRow {
 
 async function loadPlan(sql: Sql, planId: string) {
   const [plan] = await sql<PlanRow[]>`
-    select id, district_id as "districtId", deadline, catalogue_version as "catalogueVersion", indicators, targets, deadlines, escalation, status
+    select id, district_id as "districtId", year, deadline, catalogue_version as "catalogueVersion", indicators, targets, deadlines, escalation, status
     from plans where id = ${planId}`;
   if (!plan) throw new Error(`plan ${planId} not found`);
   const catalogue = await catalogueVersion(sql, plan.catalogueVersion);
@@ -145,7 +146,7 @@ export async function dispatchUnits(
             ...(ladder ? { ladder } : {}),
           };
         });
-        const workflowInput: UnitTasksInput = { planId: plan.id, orgId, tasks: specs };
+        const workflowInput: UnitTasksInput = { planId: plan.id, orgId, year: plan.year, tasks: specs };
         try {
           await temporal.workflow.start<typeof unitTasks>('unitTasks', { taskQueue: deps.taskQueue, workflowId: unitTasksWorkflowId(plan.id, orgId), args: [workflowInput] });
         } catch (err) {

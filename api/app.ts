@@ -4,6 +4,8 @@ import { docs } from './docs';
 import { handleError } from './errors';
 import { health } from './health';
 import { requestLog } from './middleware/request-log';
+import { jsonBodies } from './middleware/json-body';
+import { completeErrorResponses } from './openapi-errors';
 import { newRouter } from './router';
 import { v1 } from './v1';
 
@@ -14,20 +16,27 @@ export function createApp(deps: AppDeps) {
   const app = newRouter();
   app.use('*', requestLog(deps, registry));
   app.onError(handleError);
+  app.use('/api/v1/*', jsonBodies(/^\/api\/v1\/(uploads|orgs\/import)$/));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.route('/', health);
   app.route('/api/v1', v1());
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
-    info: {
-      title: 'jianjia 建家 API',
-      version: '1',
-      description: '富工建家: district → township → grassroots union task cycle, guidance ladder and 建家 index.',
-    },
-    servers: [{ url: deps.env.PUBLIC_URL ?? '/' }],
+  let document: ReturnType<typeof app.getOpenAPIDocument> | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= completeErrorResponses(
+      app.getOpenAPIDocument({
+        openapi: '3.0.3',
+        info: {
+          title: 'jianjia 建家 API',
+          version: '1',
+          description: '富工建家: district → township → grassroots union task cycle, guidance ladder and 建家 index.',
+        },
+        servers: [{ url: deps.env.PUBLIC_URL ?? '/' }],
+      }),
+    );
+    return c.json(document);
   });
   app.route('/', docs);
   return app;

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { text } from '../lib/input';
 import { findLogin } from '../db/queries/users';
 import { unauthenticated } from '../lib/errors';
 import { hashPassword, verifyPassword } from '../lib/password';
@@ -31,7 +32,7 @@ export const auth = newRouter()
       path: '/auth/login',
       tags: ['auth'],
       summary: 'Exchange a login and password for a signed, expiring token',
-      request: jsonBody(z.object({ login: z.string().min(1).max(64), password: z.string().min(1).max(200) })),
+      request: jsonBody(z.object({ login: text('short', { min: 1 }), password: text('secret', { min: 1 }) })),
       responses: {
         200: jsonOk(z.object({ token: z.string(), expiresAt: z.string(), user: userSchema }), 'logged in'),
         400: { description: 'malformed', content: { 'application/json': { schema: errorSchema } } },

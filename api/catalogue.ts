@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { positiveInt, text } from '../lib/input';
 import {
   catalogueVersion,
   currentCatalogue,
@@ -79,8 +80,8 @@ async function commitDraft(sql: Sql, user: CurrentUser, draft: CatalogueVersion,
 }
 
 const editors = requireRole('district_admin', 'department_staff');
-const revisionField = z.number().int().min(1);
-const versionParam = z.object({ version: z.coerce.number().int().min(1).openapi({ param: { name: 'version', in: 'path' } }) });
+const revisionField = positiveInt();
+const versionParam = z.object({ version: z.coerce.number().pipe(positiveInt()).openapi({ param: { name: 'version', in: 'path' } }) });
 const codeParam = z.object({ code: z.string().regex(/^[A-Z]{2}-\d{2}$/).openapi({ param: { name: 'code', in: 'path' } }) });
 const auth = { security: [{ bearer: [] }], tags: ['catalogue'] };
 
@@ -126,7 +127,7 @@ catalogue.openapi(
     path: '/catalogue/draft',
     summary: 'Open a draft copied from the current published version',
     middleware: [editors] as const,
-    request: jsonBody(z.object({ note: z.string().max(500).optional() })),
+    request: jsonBody(z.object({ note: text('note', { max: 500 }).optional() })),
     responses: { 201: jsonOk(versionSchema, 'draft opened'), ...authErrors, ...conflictError },
   }),
   async (c) => {
@@ -156,7 +157,7 @@ catalogue.openapi(
     request: jsonBody(
       z.object({
         revision: revisionField,
-        note: z.string().max(500).optional(),
+        note: text('note', { max: 500 }).optional(),
         catalogue: z.object({ categories: z.array(z.unknown()), indicators: z.array(z.unknown()) }).passthrough(),
       }),
     ),
@@ -178,7 +179,7 @@ catalogue.openapi(
     path: '/catalogue/draft/indicators/{code}',
     summary: 'Edit one indicator of the draft (department staff: only their own)',
     middleware: [editors] as const,
-    request: { params: codeParam, ...jsonBody(z.object({ revision: revisionField, changes: z.record(z.string(), z.unknown()) })) },
+    request: { params: codeParam, ...jsonBody(z.object({ revision: revisionField, changes: z.record(text('short', { min: 1, max: 40 }), z.unknown()) })) },
     responses: { 200: jsonOk(versionSchema), ...authErrors, ...conflictError, ...unprocessable },
   }),
   async (c) => {

@@ -20,10 +20,28 @@ export function describeZodError(err: ZodError, where: string): { message: strin
   return { message, field };
 }
 
-/** app.onError: domain errors keep their status; anything unexpected is a logged 500 with no internals. */
+/** The SQLSTATE of a PostgreSQL error that got this far, if it is one. */
+const sqlState = (err: unknown) => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && (err as { severity?: unknown }).severity !== undefined ? code : undefined;
+};
+
+/**
+ * app.onError: domain errors keep their status; anything unexpected is a logged 500 with no internals.
+ * Server-side failures carry the request id in the body (every answer has it in X-Request-Id).
+ */
 export function handleError(err: Error, c: Context<AppEnv>): Response {
+  const requestId = c.get('requestId');
   if (err instanceof DomainError) {
-    return c.json<ErrorBody>({ error: { code: err.code, message: err.message, ...err.details } }, err.status);
+    // The request id goes with failures the caller cannot fix by changing the request (and with refused writes), for support.
+    const withId = err.status >= 500 || err.code === 'not_written' ? { requestId } : {};
+    return c.json<ErrorBody>({ error: { code: err.code, message: err.message, ...err.details, ...withId } }, err.status);
+  }
+  // A value the input rules should have refused reached PostgreSQL: still the caller's 4xx, never a 500.
+  const state = sqlState(err);
+  if (state?.startsWith('22')) {
+    c.get('log')?.warn({ err }, 'database refused a value the input rules let through');
+    return c.json<ErrorBody>({ error: { code: 'invalid', message: `a value was refused by the database (SQLSTATE ${state}); request id ${requestId}`, requestId } }, 400);
   }
   if (err instanceof ZodError) {
     const { message, field } = describeZodError(err, 'body');
@@ -33,5 +51,5 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
     return c.json<ErrorBody>({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
   }
   c.get('log')?.error({ err }, 'unhandled error');
-  return c.json<ErrorBody>({ error: { code: 'internal', message: 'internal error; the request id is in X-Request-Id' } }, 500);
+  return c.json<ErrorBody>({ error: { code: 'internal', message: `internal error; request id ${requestId}`, requestId } }, 500);
 }

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { instant, planDateProblem, text } from '../lib/input';
 import { transaction, type Sql } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import { taskScope } from '../db/queries/tasks';
@@ -205,7 +206,7 @@ ladder.openapi(
       params: idParam,
       ...jsonBody(
         z.object({
-          text: z.string().trim().min(2).max(4000),
+          text: text('long', { min: 2 }),
           evidence: z.array(z.string().uuid()).max(50).optional().openapi({ description: 'ids from POST /api/v1/uploads' }),
         }),
       ),
@@ -267,8 +268,8 @@ ladder.openapi(
       params: idParam,
       ...jsonBody(
         z.object({
-          outcome: z.string().trim().min(2).max(4000),
-          heldAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'when the talk took place' }),
+          outcome: text('long', { min: 2 }),
+          heldAt: instant().optional().openapi({ description: 'when the talk took place' }),
         }),
       ),
     },
@@ -280,6 +281,11 @@ ladder.openapi(
     const user = c.var.user;
     const [summons] = await findSummons(sql, user, sql`t.id = ${c.req.valid('param').id}`, 1);
     if (!summons) throw notFound('summons');
+    if (body.heldAt !== undefined) {
+      const [plan] = await sql<{ year: number }[]>`select year from plans where id = ${summons.planId}`;
+      const outside = planDateProblem(body.heldAt, plan!.year);
+      if (outside) throw invalid('heldAt', outside);
+    }
     await transaction(sql, async (tx) => {
       const recorded = await tx`
         update summons set outcome = ${body.outcome}, held_at = ${body.heldAt ?? null}, outcome_at = now(), outcome_by = ${user.login}

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { text } from '../lib/input';
 import { randomUUID } from 'node:crypto';
 import { transaction } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
@@ -116,7 +117,7 @@ planLadder.openapi(
     path: '/plans/{id}/urge',
     summary: '催办: one reminder to every unit in the caller’s scope with a task past its deadline (township officer, district admin)',
     middleware: [requireRole('township_officer', 'district_admin'), idempotent()] as const,
-    request: { params: idParam, ...jsonBody(z.object({ message: z.string().trim().max(500).optional().openapi({ description: 'added to the reminder text' }) })) },
+    request: { params: idParam, ...jsonBody(z.object({ message: text('note', { max: 500 }).optional().openapi({ description: 'added to the reminder text' }) })) },
     responses: { 200: jsonOk(z.object({ units: z.number(), tasks: z.number(), recipients: z.number() })), ...authErrors, ...conflictError },
   }),
   async (c) => {

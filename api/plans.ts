@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { instant, planDateProblem, positiveInt, text } from '../lib/input';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { districtDeadline, districtTarget } from '../activities/plan';
 import { transaction, type Sql } from '../db/client';
@@ -20,7 +21,9 @@ import { actorOf } from './actor';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
 import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
 
-const isoDateTime = z.iso.datetime({ offset: true });
+const isoDateTime = instant();
+/** An indicator code as a key or list entry. */
+const code = text('short', { min: 1, max: 10 });
 const planSchema = z
   .object({
     id: z.string(),
@@ -115,17 +118,17 @@ plans.openapi(
     request: jsonBody(
       z.object({
         year: z.number().int().min(2000).max(2100),
-        name: z.string().trim().min(1).max(200),
+        name: text('title'),
         deadline: isoDateTime.openapi({ description: 'default deadline of every task' }),
-        indicators: z.array(z.string()).min(1).optional().openapi({ description: 'indicator codes; all of the catalogue when absent' }),
-        catalogueVersion: z.number().int().min(1).optional(),
-        targets: z.record(z.string(), z.number()).optional().openapi({ description: 'district-wide target per indicator code, for every unit' }),
-        deadlines: z.record(z.string(), isoDateTime).optional().openapi({ description: 'deadline per indicator code' }),
+        indicators: z.array(code).min(1).max(100).optional().openapi({ description: 'indicator codes; all of the catalogue when absent' }),
+        catalogueVersion: positiveInt().optional(),
+        targets: z.record(code, z.number()).optional().openapi({ description: 'district-wide target per indicator code, for every unit' }),
+        deadlines: z.record(code, isoDateTime).optional().openapi({ description: 'deadline per indicator code' }),
         escalation: escalationSchema.optional().openapi({
           description:
             'guidance ladder: remindBefore, warnAfter, superviseAfter (from the task deadline), orderResponse (from the order) and summonsAfter (from the overdue answer), each an ISO-8601 duration or {"workingDays": n}; `indicators` overrides them per indicator code. Defaults: P5D, PT0S, P7D, {"workingDays":5}, {"workingDays":3}',
         }),
-        autoDispatchAfter: z.string().optional().openapi({ description: 'ISO-8601 duration after issue when townships that have not dispatched get the defaults, e.g. P7D' }),
+        autoDispatchAfter: text('short').optional().openapi({ description: 'ISO-8601 duration after issue when townships that have not dispatched get the defaults, e.g. P7D' }),
       }),
     ),
     responses: { 201: jsonOk(planSchema, 'created'), ...authErrors, ...unprocessable },
@@ -146,6 +149,10 @@ plans.openapi(
       checkTarget(byCode.get(code)!, value, `targets.${code}`);
     }
     for (const code of Object.keys(body.deadlines ?? {})) if (!codes.includes(code)) throw invalid(`deadlines.${code}`, 'not an indicator of this plan');
+    for (const [field, value] of [['deadline', body.deadline], ...Object.entries(body.deadlines ?? {}).map(([k, v]) => [`deadlines.${k}`, v])] as [string, string][]) {
+      const problem = planDateProblem(value, body.year);
+      if (problem) throw invalid(field, problem);
+    }
     if (body.autoDispatchAfter !== undefined && parseIsoDuration(body.autoDispatchAfter) === null) throw invalid('autoDispatchAfter', 'an ISO-8601 duration such as P7D or PT1H');
     const check = await deadlineCheck(sql);
     checkEscalation(check, body.escalation ?? {}, codes, body.deadline, body.deadlines ?? {});
@@ -235,17 +242,18 @@ plans.openapi(
       ...jsonBody(
         z.object({
           townshipId: z.string().uuid().optional().openapi({ description: 'district admin only: which township to dispatch for' }),
-          units: z.array(z.string().uuid()).min(1).optional(),
+          units: z.array(z.string().uuid()).min(1).max(5000).optional(),
           overrides: z
             .array(
               z.object({
                 unitId: z.string().uuid(),
-                indicator: z.string(),
+                indicator: code,
                 target: z.number().optional().openapi({ description: 'stricter than the district’s, never looser' }),
                 deadline: isoDateTime.optional().openapi({ description: 'earlier than the district’s, never later' }),
                 notApplicable: z.boolean().optional(),
               }),
             )
+            .max(5000)
             .optional(),
         }),
       ),
@@ -285,6 +293,8 @@ plans.openapi(
         if (isLooser(indicator, o.target, base)) throw invalid(`${field}.target`, `${o.target} is looser than the district's target ${base} for ${o.indicator}`);
       }
       if (o.deadline !== undefined) {
+        const outside = planDateProblem(o.deadline, plan.year);
+        if (outside) throw invalid(`${field}.deadline`, outside);
         const base = districtDeadline(plan, o.indicator);
         if (Date.parse(o.deadline) > Date.parse(base)) throw invalid(`${field}.deadline`, `later than the district's deadline ${base} for ${o.indicator}`);
         check.outlook(escalation, o.indicator, o.deadline);

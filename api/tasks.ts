@@ -4,9 +4,12 @@ import { auditTrail } from '../db/queries/audit';
 import { findTaskInScope, inboxLights, lightOrder, listTasks, taskReports, type TaskRow } from '../db/queries/tasks';
 import { categoryCodeSchema } from '../indicators';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
+import { catalogueVersion } from '../db/queries/catalogue';
+import { instant, planDateProblem, text } from '../lib/input';
 import { claimUpdate, evaluateUpdate, exitUpdate, extendUpdate, reportUpdate, unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
 import { checkTaskDeadline, deadlineCheck } from './deadlines';
 import { escalationSchema } from '../lib/escalation';
+import { actorProblem, claimFields, evaluateFields, exitFields, extendFields, reportFields, scoreProblem, valueProblem, versionField, type Refusal, type Verb } from '../workflows/task-rules';
 import { actorOf } from './actor';
 import type { AppEnv, CurrentUser } from './context';
 import { idempotent } from './middleware/idempotency';
@@ -80,8 +83,23 @@ function expectedVersion(c: Context<AppEnv>, body: { version?: number }): number
   return body.version;
 }
 
-/** Who may use which verb on which task; the workflow then decides whether the move is legal now. */
-function assertMay(user: CurrentUser, verb: 'claim' | 'report' | 'evaluate' | 'exit' | 'extend', task: TaskRow) {
+/** A task rule's refusal as the HTTP answer the workflow's refusal would get. */
+function refusalError(problem: Refusal): DomainError {
+  if (problem.kind === 'not_allowed') return forbidden(problem.message);
+  if (problem.kind === 'illegal_transition') return conflict(problem.message);
+  return invalid(problem.field ?? 'body', problem.message.replace(/^[\w.\[\]]+: /, ''));
+}
+
+const throwIf = (problem: Refusal | null) => {
+  if (problem) throw refusalError(problem);
+};
+
+/** A township's own duty: its org is the township itself. */
+const isTownshipDuty = (task: TaskRow) => task.orgId === task.townshipId;
+
+/** Who may use which verb on which task (role and department here, the shared task rules for the rest); the workflow then decides whether the move is legal now. */
+function assertMay(user: CurrentUser, verb: Verb, task: TaskRow) {
+  throwIf(actorProblem(verb, actorOf(user), { townshipDuty: isTownshipDuty(task), orgId: task.orgId }));
   const ownDuty = task.orgId === user.orgId;
   switch (verb) {
     case 'claim':
@@ -101,15 +119,29 @@ function assertMay(user: CurrentUser, verb: 'claim' | 'report' | 'evaluate' | 'e
   }
 }
 
-async function loadForAction(c: Context<AppEnv>, id: string, verb: 'claim' | 'report' | 'evaluate' | 'exit' | 'extend') {
+async function loadForAction(c: Context<AppEnv>, id: string, verb: Verb) {
   const user = c.var.user;
   const task = await findTaskInScope(c.var.sql, user, id);
   if (!task) throw notFound('task');
   assertMay(user, verb, task);
-  const [plan] = await c.var.sql<{ status: string }[]>`select status from plans where id = ${task.planId}`;
+  const [plan] = await c.var.sql<{ status: string; year: number; catalogueVersion: number }[]>`
+    select status, year, catalogue_version as "catalogueVersion" from plans where id = ${task.planId}`;
   if (plan!.status !== 'issued' || task.frozen) throw conflict(`the plan is ${plan!.status}; its tasks are frozen`, { state: task.state });
   if (task.state === 'issued') throw conflict('the task is waiting for its township to dispatch it', { state: task.state, version: task.version });
-  return task;
+  return { ...task, year: plan!.year, catalogueVersion: plan!.catalogueVersion };
+}
+
+/** The task's indicator as its plan's catalogue version defines it. */
+async function indicatorOf(c: Context<AppEnv>, task: { catalogueVersion: number; indicator: string }) {
+  const catalogue = await catalogueVersion(c.var.sql, task.catalogueVersion);
+  return catalogue!.body.indicators.find((i) => i.code === task.indicator)!;
+}
+
+/** Dates a verb sets lie within a year of the plan's year. */
+function checkPlanDate(value: string | undefined, year: number, field: string) {
+  if (value === undefined) return;
+  const problem = planDateProblem(value, year);
+  if (problem) throw invalid(field, problem);
 }
 
 /** Send the verb to the unit's workflow, wait for it to land in PostgreSQL, and answer with the task as it now is. */
@@ -127,7 +159,7 @@ async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<
 }
 
 const tagged = { security: [{ bearer: [] }], tags: ['tasks'] };
-const version = z.number().int().min(0).optional().openapi({ description: 'the task version you read (or send If-Match); a stale one is refused with 409' });
+const version = versionField.optional().openapi({ description: 'the task version you read (or send If-Match); a stale one is refused with 409' });
 const verbResponses = { 200: jsonOk(taskSchema, 'the task after the action'), ...authErrors, ...conflictError, ...unprocessable };
 
 /** Tasks: each user's inbox, one task with its history, and the verbs 领办 反馈 评价 退出. */
@@ -145,13 +177,13 @@ tasks.openapi(
       query: z.object({
         planId: z.string().uuid().optional(),
         state: z.enum(states).optional(),
-        indicator: z.string().max(10).optional(),
+        indicator: text('short', { max: 10 }).optional(),
         category: categoryCodeSchema.optional(),
         unitId: z.string().uuid().optional(),
         townshipId: z.string().uuid().optional(),
-        dueBefore: z.iso.datetime({ offset: true }).optional(),
+        dueBefore: instant().optional(),
         light: z.enum(lightOrder).optional(),
-        cursor: z.string().max(200).optional(),
+        cursor: text('short', { max: 200 }).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
     },
@@ -219,7 +251,7 @@ tasks.openapi(
     path: '/tasks/{id}/claim',
     summary: '领办: the unit claims its task and names who is responsible',
     middleware: [requireRole('grassroots_chair', 'township_officer'), idempotent()] as const,
-    request: { params: idParam, ...jsonBody(z.object({ responsible: z.string().trim().min(1).max(100), version })) },
+    request: { params: idParam, ...jsonBody(z.object({ ...claimFields, version })) },
     responses: verbResponses,
   }),
   async (c) => {
@@ -241,10 +273,10 @@ tasks.openapi(
       params: idParam,
       ...jsonBody(
         z.object({
-          value: z.number().openapi({ description: 'yes/no: 1 or 0; rate: percent; count: number this year' }),
-          note: z.string().max(2000).optional(),
-          evidence: z.array(z.string().uuid()).max(50).optional().openapi({ description: 'ids from POST /api/v1/uploads' }),
-          final: z.boolean().default(false),
+          value: reportFields.value.openapi({ description: 'yes/no: 1 or 0; rate: percent 0–100; count: a whole number this year, at most 100000' }),
+          note: reportFields.note,
+          evidence: reportFields.evidence.openapi({ description: 'ids from POST /api/v1/uploads' }),
+          final: reportFields.final.default(false),
           version,
         }),
       ),
@@ -254,6 +286,7 @@ tasks.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const task = await loadForAction(c, c.req.valid('param').id, 'report');
+    throwIf(valueProblem(await indicatorOf(c, task), body.value));
     await checkEvidence(c.var.sql, body.evidence, task.orgId);
     const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), value: body.value, note: body.note, evidence: body.evidence, final: body.final };
     return act(c, task, (h, updateId) => h.executeUpdate(reportUpdate, { args: [input], updateId }));
@@ -271,10 +304,8 @@ tasks.openapi(
       params: idParam,
       ...jsonBody(
         z.object({
-          decision: z.enum(['approve', 'return']),
-          score: z.number().min(0).optional().openapi({ description: 'points awarded; computed from the scoring rule when absent' }),
-          reason: z.string().trim().max(2000).optional(),
-          deadline: z.iso.datetime({ offset: true }).optional(),
+          ...evaluateFields,
+          score: evaluateFields.score.openapi({ description: 'points awarded, 0 to the indicator’s points; computed from the scoring rule when absent' }),
           version,
         }),
       ),
@@ -284,7 +315,11 @@ tasks.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const task = await loadForAction(c, c.req.valid('param').id, 'evaluate');
-    if (body.decision === 'return' && body.deadline) await checkTaskDeadline(c, task.planId, task.indicator, body.deadline);
+    if (body.decision === 'approve' && body.score !== undefined) throwIf(scoreProblem(task.maxPoints, body.score));
+    if (body.decision === 'return' && body.deadline) {
+      checkPlanDate(body.deadline, task.year, 'deadline');
+      await checkTaskDeadline(c, task.planId, task.indicator, body.deadline);
+    }
     const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), decision: body.decision, score: body.score, reason: body.reason, deadline: body.deadline ? new Date(body.deadline).toISOString() : undefined };
     return act(c, task, (h, updateId) => h.executeUpdate(evaluateUpdate, { args: [input], updateId }));
   },
@@ -297,7 +332,7 @@ tasks.openapi(
     path: '/tasks/{id}/exit',
     summary: '退出: take a task out of the programme (not applicable, unit dissolved or merged, exemption)',
     middleware: [requireRole('township_officer', 'district_admin'), idempotent()] as const,
-    request: { params: idParam, ...jsonBody(z.object({ reason: z.string().trim().min(2).max(2000), version })) },
+    request: { params: idParam, ...jsonBody(z.object({ ...exitFields, version })) },
     responses: verbResponses,
   }),
   async (c) => {
@@ -317,13 +352,14 @@ tasks.openapi(
     middleware: [requireRole('township_officer', 'district_admin'), idempotent()] as const,
     request: {
       params: idParam,
-      ...jsonBody(z.object({ deadline: z.iso.datetime({ offset: true }), reason: z.string().trim().min(2).max(2000), version })),
+      ...jsonBody(z.object({ ...extendFields, version })),
     },
     responses: verbResponses,
   }),
   async (c) => {
     const body = c.req.valid('json');
     const task = await loadForAction(c, c.req.valid('param').id, 'extend');
+    checkPlanDate(body.deadline, task.year, 'deadline');
     await checkTaskDeadline(c, task.planId, task.indicator, body.deadline);
     const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), deadline: new Date(body.deadline).toISOString(), reason: body.reason };
     return act(c, task, (h, updateId) => h.executeUpdate(extendUpdate, { args: [input], updateId }));

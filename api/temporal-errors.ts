@@ -19,6 +19,9 @@ export function mapWorkflowFailure(err: unknown): never {
         throw new DomainError('forbidden', failure.message, 403);
       case failureTypes.notFound:
         throw new DomainError('not_found', 'task not found', 404);
+      case failureTypes.projectionFailed:
+        // Undone in the workflow: the task is as it was. Refused data is the request's fault; an unavailable database is not.
+        throw new DomainError(details.permanent ? 'not_written' : 'unavailable', failure.message, details.permanent ? 422 : 503, { state: details.state, version: details.version });
     }
   }
   if (err instanceof WorkflowNotFoundError) {

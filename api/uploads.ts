@@ -60,7 +60,8 @@ const maxNameLength = 200;
  */
 export function displayName(raw: string): string {
   const segment = raw.split(/[/\\]/).pop() ?? '';
-  let name = segment.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim();
+  // Lone surrogates (\p{Cs}) go too: the name is stored as text and must be valid Unicode; then NFC, like every text.
+  let name = segment.replace(/[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/gu, '').normalize('NFC').trim();
   if (name === '' || /^\.+$/.test(name)) name = 'upload';
   const chars = Array.from(name);
   if (chars.length <= maxNameLength) return name;

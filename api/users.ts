@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { text } from '../lib/input';
 import { transaction } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import { findOrgInScope } from '../db/queries/orgs';
@@ -27,7 +28,7 @@ const accountSchema = z
   })
   .openapi('Account');
 
-const password = z.string().min(10, 'at least 10 characters').max(200);
+const password = text('secret', { min: 10 });
 const tagged = { security: [{ bearer: [] }], tags: ['users'] };
 
 /** User accounts: district admins manage them; township officers may list those in their township. */
@@ -46,7 +47,7 @@ users.openapi(
       query: z.object({
         orgId: z.string().uuid().optional(),
         role: z.enum(roles).optional(),
-        cursor: z.string().max(64).optional(),
+        cursor: text('short').optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
     },
@@ -79,10 +80,10 @@ users.openapi(
     request: jsonBody(
       z.object({
         login: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'lower-case letters, digits, dot, dash or underscore; 2 to 64'),
-        displayName: z.string().trim().min(1).max(100),
+        displayName: text('name'),
         role: z.enum(roles),
         orgId: z.string().uuid(),
-        department: z.string().trim().min(1).max(50).optional(),
+        department: text('short', { min: 1, max: 50 }).optional(),
         email: z.email().optional(),
         password,
       }),
@@ -120,7 +121,7 @@ users.openapi(
       params: idParam,
       ...jsonBody(
         z.object({
-          displayName: z.string().trim().min(1).max(100).optional(),
+          displayName: text('name').optional(),
           email: z.email().nullable().optional(),
           active: z.boolean().optional(),
           password: password.optional(),

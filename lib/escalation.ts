@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { WorkingCalendar } from './calendar';
 import { parseIsoDuration } from './duration';
+import { text } from './input';
 
 /** An offset is an ISO-8601 duration ("P5D", "PT30S") or a count of working days. */
 export type Offset = string | { workingDays: number };
@@ -27,7 +28,7 @@ export interface LadderPolicy {
 export const defaultPolicy: LadderPolicy = { remindBefore: 'P5D', warnAfter: 'PT0S', superviseAfter: 'P7D', orderResponse: { workingDays: 5 }, summonsAfter: { workingDays: 3 } };
 
 const offset = z.union([
-  z.string().refine((s) => parseIsoDuration(s) !== null, 'an ISO-8601 duration such as P5D or PT30S'),
+  text('short').refine((s) => parseIsoDuration(s) !== null, 'an ISO-8601 duration such as P5D or PT30S'),
   z.object({ workingDays: z.number().int('a whole number of working days').min(0).max(250) }).strict(),
 ]);
 const partialPolicy = z
@@ -36,7 +37,7 @@ const partialPolicy = z
   .strict();
 
 /** A plan's `escalation`: plan-wide settings and per-indicator overrides. */
-export const escalationSchema = partialPolicy.extend({ indicators: z.record(z.string(), partialPolicy).optional() }).strict();
+export const escalationSchema = partialPolicy.extend({ indicators: z.record(text('short', { min: 1, max: 10 }), partialPolicy).optional() }).strict();
 export type Escalation = z.infer<typeof escalationSchema>;
 
 /** The policy that applies to one indicator: defaults, then the plan's settings, then the indicator's own. */

@@ -11,6 +11,8 @@ export interface Actor {
   id: string;
   login: string;
   tier: 'grassroots' | 'township' | 'district';
+  /** The org the caller acts for; only that org claims and reports its own tasks. Absent in older histories. */
+  orgId?: string;
 }
 
 export interface TaskSpec {
@@ -29,6 +31,8 @@ export interface TaskSpec {
 export interface UnitTasksInput {
   planId: string;
   orgId: string;
+  /** The plan's year: dates a verb sets must lie within a year of it. Absent in older histories. */
+  year?: number;
   tasks: TaskSpec[];
 }
 
@@ -45,6 +49,8 @@ export interface TaskStatus {
   value: number | null;
   points: number | null;
   exitReason: string | null;
+  /** Set when a change could not be written to PostgreSQL and could not be undone: the district admin repairs it. */
+  attention?: string;
 }
 
 /** Every verb names its task and, optionally, the version the caller read (a stale one is refused). */
@@ -98,4 +104,6 @@ export const failureTypes = {
   invalid: 'InvalidInput',
   notFound: 'TaskNotFound',
   notAllowed: 'NotAllowed',
+  /** The change could not be written to PostgreSQL; the workflow undid it (details.permanent: refused, not just unavailable). */
+  projectionFailed: 'ProjectionFailed',
 } as const;

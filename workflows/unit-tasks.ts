@@ -1,11 +1,27 @@
 // One workflow per (plan, unit): the unit's tasks for the year and every move they make.
 // Validators refuse illegal, stale and malformed verbs before anything enters history; handlers
 // change state synchronously, then wait for the PostgreSQL projection so the API reads its own write.
-import { ApplicationFailure, allHandlersFinished, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { RungDue } from '../activities/ladder';
 import type { LadderTimes } from '../lib/escalation';
+import { beijingYear } from '../lib/input';
 import { scoreValue } from '../indicators/scoring';
+import { holdBatch, planRungs, settleRungs, type LadderBook } from './ladder-plan';
+import {
+  actorProblem,
+  approvedState,
+  doneStates as done,
+  evidenceProblem,
+  extensionProblem,
+  fieldsProblem,
+  firstProblem,
+  returnProblem,
+  scoreProblem,
+  transitionProblem,
+  valueProblem,
+  type Refusal,
+  type Verb,
+} from './task-rules';
 import {
   claimUpdate,
   closeSignal,
@@ -23,17 +39,32 @@ import {
   type UnitTasksInput,
 } from './unit-tasks.contract';
 
-// One short transaction: a worker that dies mid-write is retried within seconds.
+// One short transaction: a worker that dies mid-write is retried within seconds. Data the database
+// refuses (SQLSTATE classes 22 and 23) fails at once, non-retryable; anything else stops after ten tries.
 const { projectTask } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
-// The ladder's activities wait as long as it takes (a missing calendar year retries until the table is updated).
+// The ladder's activities: a missing calendar year is deferred by the activity itself; a transient
+// failure retries for about an hour before the batch is held and tried again later.
 const { ladderSchedule, fireRungs } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes' },
+  retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes', maximumAttempts: 12 },
 });
+
+/**
+ * Patches (see docs/architecture.md, "Changing a workflow safely"). Each name marks a change that
+ * would make an already-running workflow issue different commands on replay.
+ */
+const patches = {
+  /** A projection the database refuses for good undoes the change instead of retrying for ever. */
+  projectionRefused: 'projection-refused-undo',
+  /** A fireRungs call that fails as a whole holds its batch for later instead of marking it fired. */
+  ladderBatchHeld: 'ladder-batch-held',
+  /** A ladderSchedule call that fails as a whole holds those tasks instead of failing the workflow. */
+  scheduleHeld: 'ladder-schedule-held',
+} as const;
 
 interface Task extends TaskStatus {
   spec: TaskSpec;
@@ -43,16 +74,38 @@ interface Task extends TaskStatus {
   ladderGen: number;
 }
 
-const done: readonly TaskState[] = ['approved', 'exited'];
-/** The ladder presses only while the next move is the unit's; a task waiting on its reviewers is not late. */
-const pressing: readonly TaskState[] = ['dispatched', 'claimed', 'returned'];
-const ladderRungs = ['remind', 'warn', 'supervise'] as const;
-/** How long a rung that needs missing calendar data waits before it is tried again. */
+/** How long a rung that needs missing calendar data (or whose batch failed) waits before it is tried again. */
 const calendarRetryMs = 3600_000;
 
 function refuse(type: string, message: string, details?: Record<string, unknown>): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : [] });
 }
+
+const refusalTypes: Record<Refusal['kind'], string> = {
+  illegal_transition: failureTypes.illegalTransition,
+  not_allowed: failureTypes.notAllowed,
+  invalid: failureTypes.invalid,
+};
+
+/** Throw the rules' refusal, if any, as the failure the API maps to HTTP. */
+function refuseIf(problem: Refusal | null, task?: TaskStatus) {
+  if (!problem) return;
+  const details = problem.kind === 'invalid' ? { field: problem.field } : problem.kind === 'illegal_transition' && task ? { state: task.state, version: task.version } : undefined;
+  refuse(refusalTypes[problem.kind], problem.message, details);
+}
+
+/** The fields a change touches, to put back when the database refuses it. */
+type Snapshot = Pick<Task, 'state' | 'version' | 'responsible' | 'reports' | 'value' | 'points' | 'deadline' | 'exitReason'>;
+const snapshot = (t: Task): Snapshot => ({
+  state: t.state,
+  version: t.version,
+  responsible: t.responsible,
+  reports: t.reports,
+  value: t.value,
+  points: t.points,
+  deadline: t.deadline,
+  exitReason: t.exitReason,
+});
 
 export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
   const tasks = new Map<string, Task>(
@@ -79,13 +132,12 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
   let closed = false;
   /** Bumped by every change that can move the next rung; wakes the ladder. */
   let changes = 0;
-  /** Rungs fired, as task:deadline:rung. */
-  const fired = new Set<string>();
-  /** Open supervision orders and when their answer is due. */
-  const orders = new Map<string, { taskId: string; dueAt: number }>();
-  /** Schedules, rungs and orders waiting for calendar data (key → when to try again). */
-  const held = new Map<string, number>();
+  const book: LadderBook = { fired: new Set(), failed: new Set(), orders: new Map(), held: new Map() };
+  const held = book.held;
   const isHeld = (key: string, now: number) => (held.get(key) ?? 0) > now;
+  /** The plan's year (older workflows: the year of the task's first deadline), for the window dates must lie in. */
+  const unitOrg = input.orgId;
+  const yearOf = (task: Task) => input.year ?? beijingYear(Date.parse(task.spec.deadline));
 
   function rearm(task: Task) {
     task.ladder = null;
@@ -111,29 +163,58 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
     return task;
   }
 
-  function mustBeIn(task: Task, allowed: TaskState[], verb: string) {
-    if (!allowed.includes(task.state)) {
-      refuse(failureTypes.illegalTransition, `cannot ${verb} a task that is ${task.state}`, { state: task.state, version: task.version });
-    }
+  /** The checks every verb shares: the fields, who is asking, and whether the task's state allows it. */
+  function check(verb: Verb, input: { taskId: string; expectedVersion?: number; actor: Actor } & Record<string, unknown>): Task {
+    const task = current(input.taskId, input.expectedVersion);
+    const { taskId: _t, expectedVersion: _v, actor, ...fields } = input;
+    refuseIf(fieldsProblem(verb, fields));
+    refuseIf(actorProblem(verb, actor, { townshipDuty: task.spec.townshipDuty, orgId: unitOrg }));
+    refuseIf(transitionProblem(verb, actor, { state: task.state, townshipDuty: task.spec.townshipDuty }), task);
+    return task;
   }
 
-  /** Apply a change, then project it; the version orders projections and keys the audit entry. */
-  async function commit(task: Task, actor: Actor | null, action: string, from: TaskState, summary: Record<string, unknown>, report?: { value: number; note?: string; evidence?: string[]; final: boolean }) {
+  /**
+   * Apply a change, then project it; the version orders projections and keys the audit entry. If the
+   * database refuses the change for good, put the task back as it was (the database never took it),
+   * or, when a later change already built on it, mark the task as needing attention; the update fails.
+   */
+  async function commit(task: Task, before: Snapshot, actor: Actor | null, action: string, from: TaskState, summary: Record<string, unknown>, report?: { value: number; note?: string; evidence?: string[]; final: boolean }) {
     task.version += 1;
     changes += 1;
-    await projectTask({
-      planId: input.planId,
-      taskId: task.taskId,
-      version: task.version,
-      state: task.state,
-      responsible: task.responsible,
-      value: task.value,
-      points: task.points,
-      deadline: task.deadline,
-      exitReason: task.exitReason,
-      report: report ? { seq: task.reports, ...report, by: actor?.login ?? 'system', at: new Date().toISOString() } : undefined,
-      audit: { actorId: actor?.id ?? null, actorLogin: actor?.login ?? 'system', action, fromState: from, toState: task.state, summary },
-    });
+    const version = task.version;
+    try {
+      await projectTask({
+        planId: input.planId,
+        taskId: task.taskId,
+        version: task.version,
+        state: task.state,
+        responsible: task.responsible,
+        value: task.value,
+        points: task.points,
+        deadline: task.deadline,
+        exitReason: task.exitReason,
+        report: report ? { seq: task.reports, ...report, by: actor?.login ?? 'system', at: new Date().toISOString() } : undefined,
+        audit: { actorId: actor?.id ?? null, actorLogin: actor?.login ?? 'system', action, fromState: from, toState: task.state, summary },
+      });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure) || !patched(patches.projectionRefused)) throw err;
+      const permanent = err.cause instanceof ApplicationFailure && err.cause.nonRetryable;
+      const reason = err.cause?.message ?? err.message;
+      if (task.version === version) {
+        const deadlineMoved = task.deadline !== before.deadline;
+        Object.assign(task, before);
+        if (deadlineMoved) rearm(task);
+      } else {
+        task.attention = `${action} v${version} was not written to the database: ${reason}`;
+      }
+      changes += 1;
+      log.error('task change not projected; undone', { taskId: task.taskId, action, version, permanent, error: reason });
+      refuse(failureTypes.projectionFailed, `the database did not take this change (${permanent ? 'refused' : 'unavailable'}): ${reason}; nothing was changed`, {
+        permanent,
+        state: task.state,
+        version: task.version,
+      });
+    }
     return status(task);
   }
 
@@ -141,17 +222,14 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
     claimUpdate,
     async ({ taskId, actor, responsible }) => {
       const task = tasks.get(taskId)!;
-      const from = task.state;
+      const before = snapshot(task);
       task.state = 'claimed';
       task.responsible = responsible;
-      return commit(task, actor, 'task.claim', from, { responsible });
+      return commit(task, before, actor, 'task.claim', before.state, { responsible });
     },
     {
-      validator: ({ taskId, expectedVersion, actor, responsible }) => {
-        const task = current(taskId, expectedVersion);
-        if (actor.tier !== 'grassroots' && !task.spec.townshipDuty) refuse(failureTypes.notAllowed, 'only the unit itself claims its task');
-        mustBeIn(task, ['dispatched'], 'claim');
-        if (!responsible.trim()) refuse(failureTypes.invalid, 'responsible: name who is responsible', { field: 'responsible' });
+      validator: (request) => {
+        check('claim', { ...request });
       },
     },
   );
@@ -160,23 +238,19 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
     reportUpdate,
     async ({ taskId, actor, value, note, evidence, final }) => {
       const task = tasks.get(taskId)!;
-      const from = task.state;
+      const before = snapshot(task);
       task.reports += 1;
       task.value = value;
       if (final) task.state = 'reported';
-      return commit(task, actor, final ? 'task.report' : 'task.progress', from, { value, final, evidence: evidence?.length ?? 0 }, { value, note, evidence, final });
+      return commit(task, before, actor, final ? 'task.report' : 'task.progress', before.state, { value, final, evidence: evidence?.length ?? 0 }, { value, note, evidence, final });
     },
     {
-      validator: ({ taskId, expectedVersion, value, evidence, final }) => {
-        const task = current(taskId, expectedVersion);
-        mustBeIn(task, ['claimed', 'returned'], 'report on');
-        const type = task.spec.indicator.measure.type;
-        if (!Number.isFinite(value) || value < 0) refuse(failureTypes.invalid, 'value: must be a number ≥ 0', { field: 'value' });
-        if (type === 'boolean' && value !== 0 && value !== 1) refuse(failureTypes.invalid, 'value: a yes/no indicator takes 1 (yes) or 0 (no)', { field: 'value' });
-        if (type === 'rate' && value > 100) refuse(failureTypes.invalid, 'value: a rate is a percentage from 0 to 100', { field: 'value' });
-        if (final && task.spec.indicator.evidence.required && !(evidence && evidence.length > 0)) {
-          refuse(failureTypes.invalid, `evidence: ${task.indicator} needs evidence with the final report`, { field: 'evidence' });
-        }
+      validator: (request) => {
+        const task = check('report', { ...request, final: request.final ?? false });
+        refuseIf(firstProblem(
+          () => valueProblem(task.spec.indicator, request.value),
+          () => evidenceProblem(task.spec.indicator, request.final, request.evidence),
+        ));
       },
     },
   );
@@ -185,36 +259,28 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
     evaluateUpdate,
     async ({ taskId, actor, decision, score, reason, deadline }) => {
       const task = tasks.get(taskId)!;
-      const from = task.state;
+      const before = snapshot(task);
       if (decision === 'return') {
         task.state = 'returned';
         if (deadline) {
           task.deadline = deadline;
           rearm(task);
         }
-        return commit(task, actor, 'task.return', from, { reason, deadline: deadline ?? null });
+        return commit(task, before, actor, 'task.return', before.state, { reason, deadline: deadline ?? null });
       }
       const computed = scoreValue(task.spec.indicator, task.target, task.value ?? 0).points;
       task.points = score ?? computed;
       // Two-tier indicators wait for the district after the township approves.
-      task.state = actor.tier === 'township' && task.spec.indicator.twoTier ? 'reviewed' : 'approved';
-      return commit(task, actor, task.state === 'reviewed' ? 'task.review' : 'task.approve', from, { points: task.points, computed, overridden: score !== undefined });
+      task.state = approvedState(actor, task.spec.indicator);
+      return commit(task, before, actor, task.state === 'reviewed' ? 'task.review' : 'task.approve', before.state, { points: task.points, computed, overridden: score !== undefined });
     },
     {
-      validator: ({ taskId, expectedVersion, actor, decision, score, reason, deadline }) => {
-        const task = current(taskId, expectedVersion);
-        if (actor.tier === 'grassroots') refuse(failureTypes.notAllowed, 'a unit cannot evaluate its own task');
-        if (actor.tier === 'township') {
-          if (task.spec.townshipDuty) refuse(failureTypes.notAllowed, 'the district evaluates a township’s own duties');
-          mustBeIn(task, ['reported'], 'evaluate');
-        } else {
-          mustBeIn(task, task.spec.townshipDuty ? ['reported'] : ['reviewed'], 'evaluate at district level');
-        }
-        if (decision === 'return') {
-          if (!reason?.trim()) refuse(failureTypes.invalid, 'reason: a return for rework needs a reason', { field: 'reason' });
-          if (deadline !== undefined && !(Date.parse(deadline) > Date.now())) refuse(failureTypes.invalid, 'deadline: the new deadline must be in the future', { field: 'deadline' });
-        } else if (score !== undefined && (score < 0 || score > task.spec.indicator.points)) {
-          refuse(failureTypes.invalid, `score: must be between 0 and ${task.spec.indicator.points}`, { field: 'score' });
+      validator: (request) => {
+        const task = check('evaluate', { ...request });
+        if (request.decision === 'return') {
+          refuseIf(returnProblem(request, { now: Date.now(), deadline: task.deadline, year: yearOf(task) }));
+        } else if (request.score !== undefined) {
+          refuseIf(scoreProblem(task.spec.indicator.points, request.score));
         }
       },
     },
@@ -224,17 +290,14 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
     exitUpdate,
     async ({ taskId, actor, reason }) => {
       const task = tasks.get(taskId)!;
-      const from = task.state;
+      const before = snapshot(task);
       task.state = 'exited';
       task.exitReason = reason;
-      return commit(task, actor, 'task.exit', from, { reason });
+      return commit(task, before, actor, 'task.exit', before.state, { reason });
     },
     {
-      validator: ({ taskId, expectedVersion, actor, reason }) => {
-        const task = current(taskId, expectedVersion);
-        if (actor.tier === 'grassroots') refuse(failureTypes.notAllowed, 'only the township or the district takes a task out of the programme');
-        if (done.includes(task.state)) refuse(failureTypes.illegalTransition, `cannot exit a task that is ${task.state}`, { state: task.state, version: task.version });
-        if (!reason.trim()) refuse(failureTypes.invalid, 'reason: say why the task leaves the programme', { field: 'reason' });
+      validator: (request) => {
+        check('exit', { ...request });
       },
     },
   );
@@ -243,19 +306,15 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
     extendUpdate,
     async ({ taskId, actor, deadline, reason }) => {
       const task = tasks.get(taskId)!;
-      const previous = task.deadline;
+      const before = snapshot(task);
       task.deadline = deadline;
       rearm(task);
-      return commit(task, actor, 'task.extend', task.state, { from: previous, deadline, reason });
+      return commit(task, before, actor, 'task.extend', task.state, { from: before.deadline, deadline, reason });
     },
     {
-      validator: ({ taskId, expectedVersion, actor, deadline, reason }) => {
-        const task = current(taskId, expectedVersion);
-        if (actor.tier === 'grassroots') refuse(failureTypes.notAllowed, 'a unit cannot extend its own deadline');
-        if (actor.tier === 'township' && task.spec.townshipDuty) refuse(failureTypes.notAllowed, 'the district extends a township’s own duties');
-        if (done.includes(task.state)) refuse(failureTypes.illegalTransition, `cannot extend a task that is ${task.state}`, { state: task.state, version: task.version });
-        if (!(Date.parse(deadline) > Date.parse(task.deadline))) refuse(failureTypes.invalid, 'deadline: an extension must be later than the current deadline', { field: 'deadline' });
-        if (!reason.trim()) refuse(failureTypes.invalid, 'reason: say why the deadline moves', { field: 'reason' });
+      validator: (request) => {
+        const task = check('extend', { ...request });
+        refuseIf(extensionProblem(request.deadline, { now: Date.now(), deadline: task.deadline, year: yearOf(task) }));
       },
     },
   );
@@ -277,11 +336,18 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
   async function ladder() {
     while (!closed) {
       let now = Date.now();
-      let next = Infinity;
       const stale = [...tasks.values()].filter((t) => t.ladder === null && !done.includes(t.state) && !isHeld(`schedule:${t.taskId}:${t.ladderGen}`, now));
       if (stale.length > 0) {
         const asked = new Map(stale.map((t) => [t.taskId, t.ladderGen]));
-        const schedule = await ladderSchedule({ planId: input.planId, tasks: stale.map((t) => ({ taskId: t.taskId, indicator: t.indicator, deadline: t.deadline })) });
+        let schedule: Awaited<ReturnType<typeof ladderSchedule>>;
+        try {
+          schedule = await ladderSchedule({ planId: input.planId, tasks: stale.map((t) => ({ taskId: t.taskId, indicator: t.indicator, deadline: t.deadline })) });
+        } catch (err) {
+          if (!(err instanceof ActivityFailure) || !patched(patches.scheduleHeld)) throw err;
+          log.error('ladder schedule failed; those tasks wait and are tried again', { error: String(err.cause ?? err) });
+          for (const t of stale) held.set(`schedule:${t.taskId}:${t.ladderGen}`, Date.now() + calendarRetryMs);
+          continue;
+        }
         for (const t of stale) {
           if (t.ladderGen !== asked.get(t.taskId)) continue;
           t.ladder = schedule.times[t.taskId] ?? null;
@@ -289,64 +355,34 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
         }
         // A corrected calendar moves open orders' answer deadlines too (histories before this carry no `orders`).
         for (const [orderId, respondBy] of Object.entries(schedule.orders ?? {})) {
-          const order = orders.get(orderId);
+          const order = book.orders.get(orderId);
           if (order) order.dueAt = Date.parse(respondBy);
         }
         continue;
       }
       now = Date.now();
-      for (const [key, until] of held) {
-        if (until > now) next = Math.min(next, until);
-        else held.delete(key);
-      }
-      const due: RungDue[] = [];
-      const overdue: string[] = [];
-      for (const t of tasks.values()) {
-        if (!t.ladder || !pressing.includes(t.state)) continue;
-        for (const rung of ladderRungs) {
-          const key = `${t.taskId}:${t.ladder.deadline}:${rung}`;
-          if (fired.has(key) || isHeld(key, now)) continue;
-          const at = Date.parse(t.ladder[rung]);
-          if (at <= now) due.push({ taskId: t.taskId, rung, deadline: t.ladder.deadline });
-          else next = Math.min(next, at);
-        }
-      }
-      for (const [orderId, order] of orders) {
-        if (done.includes(tasks.get(order.taskId)!.state)) orders.delete(orderId);
-        else if (isHeld(orderId, now)) continue;
-        else if (order.dueAt <= now) overdue.push(orderId);
-        else next = Math.min(next, order.dueAt);
-      }
-      if (due.length > 0 || overdue.length > 0) {
-        let deferred: { rungs: RungDue[]; orders: string[] } = { rungs: [], orders: [] };
+      const plan = planRungs(tasks.values(), book, now);
+      if (plan.due.length > 0 || plan.overdue.length > 0) {
         try {
-          const result = await fireRungs({ planId: input.planId, at: new Date(now).toISOString(), rungs: due, overdueOrders: overdue });
-          for (const o of result.orders) orders.set(o.orderId, { taskId: o.taskId, dueAt: Date.parse(o.respondBy) });
-          for (const id of result.settled) orders.delete(id);
-          // Not due after all: the calendar was corrected after the timer was set.
-          for (const r of result.rescheduled ?? []) {
-            const order = orders.get(r.orderId);
-            if (order) order.dueAt = Date.parse(r.respondBy);
-          }
-          deferred = result.deferred;
+          const result = await fireRungs({ planId: input.planId, at: new Date(now).toISOString(), rungs: plan.due, overdueOrders: plan.overdue });
+          settleRungs(book, plan, result, Date.now() + calendarRetryMs);
         } catch (err) {
-          // Only a non-retryable failure gets here (a task or order that no longer exists): skip it, never loop on it.
-          log.error('ladder rung failed and is skipped', { error: String(err), due, overdue });
-          for (const id of overdue) orders.delete(id);
-        }
-        const retryAt = Date.now() + calendarRetryMs;
-        const waiting = new Set(deferred.rungs.map((d) => `${d.taskId}:${d.deadline}:${d.rung}`));
-        for (const key of waiting) held.set(key, retryAt);
-        for (const id of deferred.orders) held.set(id, retryAt);
-        for (const d of due) {
-          const key = `${d.taskId}:${d.deadline}:${d.rung}`;
-          if (!waiting.has(key)) fired.add(key);
+          if (patched(patches.ladderBatchHeld)) {
+            // The activity gave up (its retries ran out): nothing is marked fired; the batch waits and is tried again.
+            log.error('ladder batch failed; held for a later try', { error: String(err), due: plan.due, overdue: plan.overdue });
+            holdBatch(book, plan, Date.now() + calendarRetryMs);
+          } else {
+            // Before the patch: a failed batch was skipped and every rung of it counted as fired.
+            log.error('ladder rung failed and is skipped', { error: String(err), due: plan.due, overdue: plan.overdue });
+            for (const id of plan.overdue) book.orders.delete(id);
+            settleRungs(book, plan, {}, Date.now() + calendarRetryMs);
+          }
         }
         continue;
       }
       const seen = changes;
-      if (next === Infinity) await condition(() => closed || changes !== seen);
-      else await condition(() => closed || changes !== seen, next - now);
+      if (plan.next === Infinity) await condition(() => closed || changes !== seen);
+      else await condition(() => closed || changes !== seen, plan.next - now);
     }
   }
 

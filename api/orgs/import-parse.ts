@@ -2,6 +2,7 @@
 // validated rows and per-field errors out; the route decides what to do with a partly bad file.
 import ExcelJS from 'exceljs';
 import { DomainError } from '../../lib/errors';
+import { checkText } from '../../lib/input';
 
 export type ImportUnitType = 'enterprise' | 'joint_regional' | 'joint_trade' | 'institution' | 'new_employment';
 
@@ -250,8 +251,11 @@ function validateSheet(sheet: SheetRows, townships: Map<string, string>): { rows
       else firstRowOfCode.set(code.toUpperCase(), row);
     }
 
-    const name = cell('name');
-    if (name === '') fail('name', 'name (名称) is required');
+    const rawName = cell('name');
+    const checked = checkText(rawName, 'name', { min: 0 });
+    const name = 'value' in checked ? checked.value : rawName;
+    if ('problem' in checked) fail('name', `name (名称) ${checked.problem}`);
+    else if (name === '') fail('name', 'name (名称) is required');
     else if ([...name].length > MAX_NAME_CHARS) fail('name', `name (名称) is longer than ${MAX_NAME_CHARS} characters`);
 
     const typeText = cell('type');

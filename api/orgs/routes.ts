@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { positiveInt, text, wholeNumber } from '../../lib/input';
 import { transaction, type Sql } from '../../db/client';
 import { appendAudit } from '../../db/queries/audit';
 import {
@@ -71,8 +72,8 @@ function assertActive(org: Org) {
 
 const managers = requireRole('district_admin', 'township_officer');
 const tagged = { security: [{ bearer: [] }], tags: ['orgs'] };
-const revision = z.number().int().min(1).openapi({ description: 'the revision the caller read; a stale one is refused with 409' });
-const count = z.number().int().min(0).max(10_000_000);
+const revision = positiveInt().openapi({ description: 'the revision the caller read; a stale one is refused with 409' });
+const count = wholeNumber(10_000_000);
 
 /** The org tree: districts, townships/streets and grassroots units. */
 export const orgs = newRouter();
@@ -92,9 +93,9 @@ orgs.openapi(
         unitType: unitTypeSchema.optional(),
         sizeClass: sizeClassSchema.optional(),
         status: z.enum(['active', 'dissolved', 'merged', 'any']).optional(),
-        q: z.string().max(100).optional().openapi({ description: 'part of the code or name' }),
+        q: text('query').optional().openapi({ description: 'part of the code or name' }),
         planId: z.string().uuid().optional().openapi({ description: 'add each org’s light in this plan: the worst of its tasks, with counts per colour' }),
-        cursor: z.string().max(100).optional(),
+        cursor: text('query').optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
     },
@@ -134,7 +135,7 @@ orgs.openapi(
     request: jsonBody(
       z.object({
         code: z.string().regex(/^[A-Za-z0-9-]{2,40}$/, 'letters, digits and dashes, 2 to 40'),
-        name: z.string().trim().min(1).max(100),
+        name: text('name'),
         level: z.enum(['township', 'grassroots']),
         parentId: z.string().uuid().optional().openapi({ description: 'the township of a grassroots unit' }),
         unitType: unitTypeSchema.optional(),
@@ -151,6 +152,9 @@ orgs.openapi(
       let parent: Org | undefined;
       if (body.level === 'township') {
         if (user.role !== 'district_admin') throw forbidden('only a district admin may create a township');
+        for (const field of ['unitType', 'members', 'femaleMembers'] as const) {
+          if (body[field] !== undefined) throw invalid(field, 'only grassroots units have a type and member counts; a township has none');
+        }
         parent = await findOrgInScope(tx, user, user.districtId);
       } else {
         if (!body.parentId) throw invalid('parentId', 'a grassroots unit needs its township');
@@ -195,7 +199,7 @@ orgs.openapi(
       ...jsonBody(
         z.object({
           revision,
-          name: z.string().trim().min(1).max(100).optional(),
+          name: text('name').optional(),
           unitType: unitTypeSchema.optional(),
           members: count.optional(),
           femaleMembers: count.optional(),
@@ -292,7 +296,7 @@ orgs.openapi(
     path: '/orgs/{id}/dissolve',
     summary: 'Dissolve a grassroots unit; its accounts are closed',
     middleware: [managers] as const,
-    request: { params: idParam, ...jsonBody(z.object({ revision, reason: z.string().trim().min(2).max(500) })) },
+    request: { params: idParam, ...jsonBody(z.object({ revision, reason: text('reason', { min: 2, max: 500 }) })) },
     responses: { 200: jsonOk(orgSchema), ...authErrors, ...conflictError, ...unprocessable },
   }),
   async (c) => {

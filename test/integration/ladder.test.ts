@@ -438,7 +438,7 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     expect((await s.call('GET', `/api/v1/tasks/${task.id}`, { token: chair3 })).body.light).toBe('blue');
 
     // Every open task's deadline gets the new policy, not only the plan's: a 2026 plan whose task was extended
-    // into 2099 counts that year Monday–Friday (its holidays are not entered) and says so.
+    // into 2028 counts that year Monday–Friday (its holidays are not entered) and says so.
     const unit4 = await s.orgId('FY-T01-U004');
     const far = { remindBefore: 'PT1S', warnAfter: 'P1000D', superviseAfter: 'P1001D', orderResponse: 'P7D', summonsAfter: 'P3D' };
     const old = await s.call('POST', '/api/v1/plans', { token: district, body: { year: 2026, name: '延期测试', deadline: '2026-06-30T10:00:00.000Z', indicators: ['HS-03'], escalation: far } });
@@ -447,14 +447,14 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     expect((await s.call('POST', `/api/v1/plans/${old.body.id}/issue`, { token: district })).status).toBe(200);
     expect((await s.call('POST', `/api/v1/plans/${old.body.id}/dispatch`, { token: officer, body: { units: [unit4] } })).status).toBe(200);
     const [late] = (await s.call('GET', `/api/v1/tasks?planId=${old.body.id}&unitId=${unit4}`, { token: officer })).body.items;
-    const extended = await s.call('POST', `/api/v1/tasks/${late.id}/extend`, { token: officer, body: { deadline: '2099-06-30T02:00:00.000Z', reason: '单位改制，延期至改制完成' } });
+    const extended = await s.call('POST', `/api/v1/tasks/${late.id}/extend`, { token: officer, body: { deadline: '2028-06-30T02:00:00.000Z', reason: '单位改制，延期至改制完成' } });
     expect(extended.status, JSON.stringify(extended.body)).toBe(200);
-    expect(extended.body.deadline).toBe('2099-06-30T02:00:00.000Z');
+    expect(extended.body.deadline).toBe('2028-06-30T02:00:00.000Z');
     const working = await s.call('PUT', `/api/v1/plans/${old.body.id}/escalation`, { token: district, body: { ...far, remindBefore: { workingDays: 1 } } });
     expect(working.status, JSON.stringify(working.body)).toBe(200);
-    expect((await s.call('GET', `/api/v1/plans/${old.body.id}`, { token: district })).body.provisionalYears).toEqual([2099]);
+    expect((await s.call('GET', `/api/v1/plans/${old.body.id}`, { token: district })).body.provisionalYears).toEqual([2028]);
     const ladder = (await s.call('GET', `/api/v1/tasks/${late.id}`, { token: officer })).body.ladder;
-    // Mon 29 June 2099 is the working day before Tue 30 June, counted Monday–Friday.
-    expect([ladder.remind, ladder.provisional, ladder.provisionalYears]).toEqual(['2099-06-29T02:00:00.000Z', true, [2099]]);
+    // Thu 29 June 2028 is the working day before Fri 30 June, counted Monday–Friday.
+    expect([ladder.remind, ladder.provisional, ladder.provisionalYears]).toEqual(['2028-06-29T02:00:00.000Z', true, [2028]]);
   });
 });

@@ -21,17 +21,29 @@ describe('parseOrgImport: CSV', () => {
   it('reads a UTF-8 CSV with BOM, CRLF and quoted fields holding commas, quotes and line breaks', async () => {
     const text =
       BOM +
-      'code,name,type,township,members,female_members\r\n' +
-      'FY-T01-U901,"杭州富春江纸业有限公司工会",enterprise,FY-T01,2380,560\r\n' +
-      'FY-T06-U902,"万市镇""小微""企业, 联合工会",区域联合工会,万市镇总工会,120,48\r\n' +
-      'FY-T06-U903,"银湖\n外卖骑手工会",新业态工会,万市镇,35,2\r\n';
+      'code,name,type,township,members,female_members,note\r\n' +
+      'FY-T01-U901,"杭州富春江纸业有限公司工会",enterprise,FY-T01,2380,560,\r\n' +
+      'FY-T06-U902,"万市镇""小微""企业, 联合工会",区域联合工会,万市镇总工会,120,48,\r\n' +
+      'FY-T06-U903,银湖外卖骑手工会,新业态工会,万市镇,35,2,"骑手站点\n两处"\r\n';
     const { rows, errors } = await csv(text);
     expect(errors).toEqual([]);
     expect(rows).toEqual([
       { row: 2, code: 'FY-T01-U901', name: '杭州富春江纸业有限公司工会', unitType: 'enterprise', townshipId: 'id-fuchun', members: 2380, femaleMembers: 560 },
       { row: 3, code: 'FY-T06-U902', name: '万市镇"小微"企业, 联合工会', unitType: 'joint_regional', townshipId: 'id-wanshi', members: 120, femaleMembers: 48 },
-      { row: 4, code: 'FY-T06-U903', name: '银湖\n外卖骑手工会', unitType: 'new_employment', townshipId: 'id-wanshi', members: 35, femaleMembers: 2 },
+      { row: 4, code: 'FY-T06-U903', name: '银湖外卖骑手工会', unitType: 'new_employment', townshipId: 'id-wanshi', members: 35, femaleMembers: 2 },
     ]);
+  });
+
+  it('holds a name to the one text rule: no line breaks, NUL or control characters; NFC', async () => {
+    const text =
+      'code,name,type,township,members,female_members\n' +
+      'FY-T06-U904,"银湖\n外卖骑手工会",新业态工会,万市镇,35,2\n' +
+      'FY-T06-U905,"富春\u0000工会",企业工会,万市镇,35,2\n' +
+      'FY-T06-U906,Cafe\u0301工会,企业工会,万市镇,35,2\n';
+    const { rows, errors } = await csv(text);
+    expect(errors.map((e) => [e.row, e.field])).toEqual([[2, 'name'], [3, 'name']]);
+    expect(errors[1]!.message).toMatch(/NUL/);
+    expect(rows.map((r) => r.name)).toEqual(['Caf\u00e9工会']);
   });
 
   it('accepts Chinese headers in any column order, Chinese type labels and LF line ends', async () => {
