@@ -215,7 +215,7 @@ function cases(): Case[] {
   return out;
 }
 
-async function send(c: Case, value: unknown): Promise<{ status: number; body: unknown }> {
+async function send(c: Case, value: unknown): Promise<{ status: number; body: string }> {
   const token = c.path === '/api/v1/auth/login' ? undefined : await s.token(senderOf(c.key));
   let url = c.path.replace(/\{(\w+)\}/g, (_, name) => (c.field.where === 'path' && c.field.path[0] === name ? encodeURIComponent(String(value)) : name === 'version' ? '1' : name === 'code' ? 'HS-04' : pathId(c.path)));
   const query = new URLSearchParams();
