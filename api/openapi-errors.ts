@@ -48,6 +48,8 @@ export function completeErrorResponses(doc: OpenAPIObject): OpenAPIObject {
       if (temporalBacked.some((re) => re.test(path))) statuses.add('503');
       op.responses ??= {};
       for (const status of statuses) op.responses[status] ??= { description: descriptions[status]!, content: errorContent };
+      // Node's HTTP server answers this itself, with no body, before any route runs.
+      op.responses['431'] ??= { description: 'the request line or headers exceed 16 KB (e.g. a very long query string); no body' };
     }
   }
   return doc;

@@ -11,6 +11,7 @@ import { parseIsoDuration } from '../lib/duration';
 import { escalationSchema, type Escalation } from '../lib/escalation';
 import { deadlineCheck, noteProvisional, planProvisionalYears, type DeadlineCheck } from './deadlines';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
+import { valueProblem } from '../workflows/task-rules';
 import { closeUpdate, dispatchUpdate, planCycleWorkflowId, type UnitOverride } from '../workflows/plan-cycle.contract';
 import type { planCycle } from '../workflows/plan-cycle';
 import type { CurrentUser } from './context';
@@ -80,12 +81,10 @@ export async function planInScope(sql: Sql, user: CurrentUser, id: string): Prom
   return plan;
 }
 
-/** A value that fits the indicator's measure: yes/no is 0 or 1, a rate 0..100, a count a whole number. */
+/** A target fits the indicator's measure by the same rule as a reported value (workflows/task-rules.ts). */
 function checkTarget(indicator: Indicator, value: number, field: string) {
-  const t = indicator.measure.type;
-  if (t === 'boolean' && value !== 0 && value !== 1) throw invalid(field, `${indicator.code} is yes/no: 1 or 0`);
-  if (t === 'rate' && (value < 0 || value > 100)) throw invalid(field, `${indicator.code} is a rate: 0 to 100`);
-  if (t === 'count' && (!Number.isInteger(value) || value < 0)) throw invalid(field, `${indicator.code} is a count: a whole number ≥ 0`);
+  const problem = valueProblem(indicator, value, field);
+  if (problem) throw invalid(field, problem.message.slice(field.length + 2));
 }
 
 /**

@@ -10,9 +10,16 @@ let worker: ChildProcess;
 let planId: string;
 let district: string;
 const year = new Date().getUTCFullYear() + 2;
+const thisYear = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const count = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
+/** Track which of a batch of requests have been answered, to show a crash hit work still in flight. */
+function tracked<T>(calls: Promise<T>[]) {
+  let answered = 0;
+  const all = calls.map((c) => c.finally(() => (answered += 1)));
+  return { all, answered: () => answered, total: calls.length };
+}
 function kill(child: ChildProcess) {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
@@ -39,17 +46,24 @@ describe('killing the worker', () => {
     const units = await count(s.db.sql<{ n: number }[]>`select count(*)::int as n from orgs where level = 'grassroots' and status = 'active'`);
 
     const dispatched = () => count(s.db.sql<{ n: number }[]>`select count(*)::int as n from tasks where plan_id = ${planId} and version > 0`);
-    const calls = townships.map((t, n) =>
-      s.call('POST', `/api/v1/plans/${planId}/dispatch`, { token: district, body: { townshipId: t.id }, headers: { 'idempotency-key': `dispatch-${n}` } }),
+    const calls = tracked(
+      townships.map((t, n) =>
+        s.call('POST', `/api/v1/plans/${planId}/dispatch`, { token: district, body: { townshipId: t.id }, headers: { 'idempotency-key': `dispatch-${n}` } }),
+      ),
     );
     await waitUntil('dispatch under way', async () => (await dispatched()) >= 23 * 20);
-    const atKill = await dispatched();
     await kill(worker);
-    expect(atKill).toBeLessThan(units * 23); // killed mid-way, not after
+    const atKill = await dispatched();
+    const answeredAtKill = calls.answered();
+    // The crash hit work in flight: tasks were half dispatched and townships were still waiting for their answer.
+    expect(atKill).toBeGreaterThanOrEqual(23 * 20);
+    expect(atKill).toBeLessThan(units * 23);
+    expect(answeredAtKill).toBeLessThan(calls.total);
+    console.log(`dispatch crash: ${atKill} of ${units * 23} tasks dispatched, ${calls.total - answeredAtKill} of ${calls.total} township dispatches unanswered when the worker died`);
     await sleep(1000);
     worker = spawnWorker(s);
 
-    const answers = await Promise.all(calls);
+    const answers = await Promise.all(calls.all);
     for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
     const rows = await s.db.sql<{ n: number; distinct: number; dispatched: number }[]>`
       select count(*)::int as n, count(distinct (org_id, indicator))::int as distinct,
@@ -80,12 +94,18 @@ describe('killing the worker', () => {
     const reportsIn = () => count(s.db.sql<{ n: number }[]>`select count(*)::int as n from task_reports r join tasks t on t.id = r.task_id where t.plan_id = ${planId}`);
     const send = (j: (typeof jobs)[number]) =>
       s.call('POST', `/api/v1/tasks/${j.taskId}/report`, { token: j.token, body: { value: j.value }, headers: { 'idempotency-key': j.key } });
-    const first = jobs.map(send);
+    const first = tracked(jobs.map(send));
     await waitUntil('some reports in', async () => (await reportsIn()) >= 3);
     await kill(worker);
+    const storedAtKill = await reportsIn();
+    const answeredAtKill = first.answered();
+    // The crash hit a burst in flight: some reports were stored, and some were still unanswered.
+    expect(storedAtKill).toBeGreaterThanOrEqual(3);
+    expect(answeredAtKill).toBeLessThan(jobs.length);
+    console.log(`report crash: ${storedAtKill} of ${jobs.length} reports stored, ${jobs.length - answeredAtKill} unanswered when the worker died`);
     await sleep(1000);
     worker = spawnWorker(s);
-    const answers = await Promise.all(first);
+    const answers = await Promise.all(first.all);
 
     // What was acknowledged is stored; what was not is retried with the same key, as a client would.
     for (const [n, a] of answers.entries()) {
@@ -109,7 +129,8 @@ describe('killing the worker', () => {
   it('while the ladder fires loses no rung, opens one numbered order per task and notifies each person once', { timeout: 300_000 }, async () => {
     const created = await s.call('POST', '/api/v1/plans', {
       token: district,
-      body: { year, name: '督办耐久性测试', deadline: `${year}-11-30T00:00:00Z`, indicators: ['HS-01', 'HS-03'], escalation: { remindBefore: 'P1D', warnAfter: 'PT0S', superviseAfter: 'PT1S', orderResponse: 'P7D', summonsAfter: 'P3D' } },
+      // This year's plan: its tasks can be an hour late now (dates lie within the plan's window of years).
+      body: { year: thisYear, name: '督办耐久性测试', deadline: `${thisYear + 1}-06-30T00:00:00Z`, indicators: ['HS-01', 'HS-03'], escalation: { remindBefore: 'P1D', warnAfter: 'PT0S', superviseAfter: 'PT1S', orderResponse: 'P7D', summonsAfter: 'P3D' } },
     });
     const plan = created.body.id;
     expect((await s.call('POST', `/api/v1/plans/${plan}/issue`, { token: district })).status).toBe(200);
@@ -120,9 +141,15 @@ describe('killing the worker', () => {
     const officer = await s.token('township-02');
     const dispatching = s.call('POST', `/api/v1/plans/${plan}/dispatch`, { token: officer, body: { overrides }, headers: { 'idempotency-key': 'ladder-crash' } });
     const orders = () => count(s.db.sql<{ n: number }[]>`select count(*)::int as n from supervision_orders where plan_id = ${plan}`);
+    const rungsFired = () => count(s.db.sql<{ n: number }[]>`select count(*)::int as n from ladder_rungs r join tasks t on t.id = r.task_id where t.plan_id = ${plan}`);
     await waitUntil('the first orders', async () => (await orders()) >= 1);
     await kill(worker);
     const atKill = await orders();
+    const rungsAtKill = await rungsFired();
+    // The crash hit the ladder mid-way: some rungs had fired, others had not.
+    expect(rungsAtKill).toBeGreaterThan(0);
+    expect(rungsAtKill).toBeLessThan(units.length * 2 * 3);
+    console.log(`ladder crash: ${rungsAtKill} of ${units.length * 2 * 3} rungs and ${atKill} of ${units.length * 2} orders when the worker died`);
     await sleep(1000);
     worker = spawnWorker(s);
     expect((await dispatching).status).toBe(200);
