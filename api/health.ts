@@ -1,7 +1,17 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { Connection } from '@temporalio/client';
 import type { AppEnv } from './context';
 
 const checkTimeoutMs = 2000;
+
+// Readiness asks Temporal once and takes the answer: a connection without the client's retry interceptor, so no
+// retry is still pending when the answer is given (or when the process shuts down right after). One per address.
+const probes = new Map<string, Connection>();
+function probeFor(address: string): Connection {
+  let probe = probes.get(address);
+  if (!probe) probes.set(address, (probe = Connection.lazy({ address, interceptors: [] })));
+  return probe;
+}
 
 /** Race a check against a timeout so a hung dependency still yields an answer. */
 async function check(run: () => Promise<unknown>): Promise<string> {
@@ -51,10 +61,10 @@ export const health = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const { sql, temporal, env } = c.var.deps;
+      const { sql, env } = c.var.deps;
       const [postgres, temporalCheck] = await Promise.all([
         check(() => sql`select 1`),
-        check(() => temporal.workflowService.describeNamespace({ namespace: env.TEMPORAL_NAMESPACE })),
+        check(() => probeFor(env.TEMPORAL_ADDRESS).workflowService.describeNamespace({ namespace: env.TEMPORAL_NAMESPACE })),
       ]);
       const down = [...(postgres === 'ok' ? [] : ['postgres' as const]), ...(temporalCheck === 'ok' ? [] : ['temporal' as const])];
       const body = { status: down.length ? ('unavailable' as const) : ('ready' as const), down, checks: { postgres, temporal: temporalCheck } };

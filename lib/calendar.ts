@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import shipped from './calendar/cn-holidays.json' with { type: 'json' };
+import { text } from './input';
 
 /** Thrown for a date in a year the calendar has no holiday arrangement for. */
 export class CalendarMissingError extends Error {
@@ -96,20 +97,11 @@ const yearOf = (day: number) => new Date(day * DAY_MS).getUTCFullYear();
 const cstDayOf = (instant: Date) => Math.floor((instant.getTime() + CST_OFFSET_MS) / DAY_MS);
 
 const dateString = z.string({ error: 'must be a YYYY-MM-DD string' }).refine((s) => dayNumber(s) !== null, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a real YYYY-MM-DD date`,
+  error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 20))} is not a real YYYY-MM-DD date`,
 });
 
-/** A holiday's or make-up day's name as people write it: one line, at most 40 characters. */
-const holidayName = z
-  .string({ error: 'must be text, e.g. "春节"' })
-  .transform((s) => s.normalize('NFC').trim())
-  .pipe(
-    z
-      .string()
-      .min(1, 'name the day, e.g. "春节" or "春节调休上班"')
-      .max(40, 'at most 40 characters')
-      .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must be one line of text without control characters'),
-  );
+/** A holiday's or make-up day's name as people write it: one line, at most 40 characters (the API's text rule). */
+const holidayName = text('name', { max: 40 });
 /** In a file a date may stand alone; through the API every date carries its name. */
 const namedDate = z.strictObject({ date: dateString, name: holidayName });
 const fileEntry = z.union([dateString, namedDate]);

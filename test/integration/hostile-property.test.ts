@@ -105,6 +105,7 @@ const normalBodies: Record<string, () => Record<string, unknown>> = {
   'PUT /api/v1/plans/{id}/escalation': () => ({ orderResponse: 'P7D', summonsAfter: 'P3D', indicators: { 'HS-04': { remindBefore: { workingDays: 0 } } } }),
   'POST /api/v1/supervision-orders/{id}/respond': () => ({ text: '已整改' }),
   'POST /api/v1/summons/{id}/outcome': () => ({ outcome: '已约谈', heldAt: planDeadline.toISOString() }),
+  'PUT /api/v1/calendar/{year}': () => ({ holidays: [{ date: '2027-01-01', name: '元旦' }], workdays: [{ date: '2027-02-20', name: '春节调休上班' }] }),
 };
 
 /** Who sends each operation: its proper role, so role checks do not answer before the value is looked at. */
@@ -217,7 +218,7 @@ function cases(): Case[] {
 
 async function send(c: Case, value: unknown): Promise<{ status: number; body: string }> {
   const token = c.path === '/api/v1/auth/login' ? undefined : await s.token(senderOf(c.key));
-  let url = c.path.replace(/\{(\w+)\}/g, (_, name) => (c.field.where === 'path' && c.field.path[0] === name ? encodeURIComponent(String(value)) : name === 'version' ? '1' : name === 'code' ? 'HS-04' : pathId(c.path)));
+  let url = c.path.replace(/\{(\w+)\}/g, (_, name) => (c.field.where === 'path' && c.field.path[0] === name ? encodeURIComponent(String(value)) : name === 'version' ? '1' : name === 'code' ? 'HS-04' : name === 'year' ? '2027' : pathId(c.path)));
   const query = new URLSearchParams();
   if (c.field.where === 'query') query.set(String(c.field.path[0]), String(value));
   if ([...query].length) url += `?${query}`;
