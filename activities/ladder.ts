@@ -129,7 +129,8 @@ async function nextNumber(tx: Sql, districtId: string, kind: string, year: numbe
 async function fireRung(deps: LadderDeps, calendar: WorkingCalendar, tx: Sql, due: RungDue, at: string, result: FireResult) {
   const t = await taskFacts(tx, due.taskId);
   const inserted = await tx`
-    insert into ladder_rungs (task_id, deadline, rung, fired_at) values (${due.taskId}, ${due.deadline}, ${due.rung}, ${at})
+    insert into ladder_rungs (task_id, deadline, rung, fired_at, plan_id, org_id, township_id, district_id)
+    values (${due.taskId}, ${due.deadline}, ${due.rung}, ${at}, ${t.planId}, ${t.orgId}, ${t.townshipId}, ${t.districtId})
     on conflict do nothing returning rung`;
   const eventKey = `${due.rung}:${due.taskId}:${new Date(due.deadline).toISOString()}`;
   if (due.rung === 'supervise') {

@@ -115,10 +115,10 @@ const toRollup = (r: RollupRow): Rollup => ({
  * index only: a pending unit is not a zero), per category and total; the band distribution; point coverage.
  */
 export async function rollups(sql: Sql, planId: string, slice: Slice): Promise<{ overall: Rollup; townships: Map<string, Rollup> }> {
-  const cat = (c: string) => sql`avg((ui.categories->>${c})::numeric)::float8`;
+
   const rows = await sql<RollupRow[]>`
     select grouping(ui.township_id) as g, ui.township_id as "townshipId", count(*)::int as units, count(ui.total)::int as indexed,
-      avg(ui.total)::float8 as total, ${cat('HS')} as hs, ${cat('GF')} as gf, ${cat('HL')} as hl, ${cat('WN')} as wn, ${cat('HX')} as hx,
+      avg(ui.total)::float8 as total, avg(ui.hs)::float8 as hs, avg(ui.gf)::float8 as gf, avg(ui.hl)::float8 as hl, avg(ui.wn)::float8 as wn, avg(ui.hx)::float8 as hx,
       coalesce(sum(ui.evaluated_points), 0)::float8 as evaluated, coalesce(sum(ui.applicable_points), 0)::float8 as applicable,
       count(*) filter (where ui.band = '五星')::int as b5, count(*) filter (where ui.band = '四星')::int as b4,
       count(*) filter (where ui.band = '三星')::int as b3, count(*) filter (where ui.band = '合格')::int as b2,
@@ -161,21 +161,25 @@ export async function ladderFunnel(sql: Sql, planId: string, slice: Slice) {
       count(distinct r.task_id) filter (where r.rung = 'warn')::int as warned,
       count(distinct r.task_id) filter (where r.rung = 'supervise')::int as ordered,
       (select count(distinct s.task_id)::int from summons s where s.plan_id = ${planId} and ${sliceOf(sql, slice, 's')}) as summoned
-    from ladder_rungs r join tasks t on t.id = r.task_id
-    where t.plan_id = ${planId} and ${sliceOf(sql, slice, 't')}`;
+    from ladder_rungs r
+    where r.plan_id = ${planId} and ${sliceOf(sql, slice, 'r')}`;
   return row!;
 }
 
-/** The units furthest past a deadline with work still theirs to do. */
+/** The units furthest past a deadline with work still theirs to do (grouped by unit first, named after). */
 export async function mostOverdue(sql: Sql, planId: string, slice: Slice, limit = 10) {
   return sql<{ orgId: string; code: string; name: string; townshipName: string; oldestDeadline: Date; overdueTasks: number; light: string }[]>`
-    select t.org_id as "orgId", o.code, o.name, tw.name as "townshipName", min(t.deadline) as "oldestDeadline",
-      count(*)::int as "overdueTasks",
-      (array_agg(t.light order by case t.light when 'red' then 0 when 'yellow' then 1 when 'blue' then 2 else 3 end))[1] as light
-    from tasks t join orgs o on o.id = t.org_id join orgs tw on tw.id = t.township_id
-    where t.plan_id = ${planId} and t.state in ('dispatched', 'claimed', 'returned') and t.deadline < now() and ${sliceOf(sql, slice, 't')}
-    group by t.org_id, o.code, o.name, tw.name
-    order by min(t.deadline), count(*) desc, o.code
+    with late as (
+      select t.org_id, min(t.deadline) as oldest, count(*)::int as n,
+        min(case t.light when 'red' then 0 when 'yellow' then 1 when 'blue' then 2 else 3 end) as worst
+      from tasks t
+      where t.plan_id = ${planId} and t.state in ('dispatched', 'claimed', 'returned') and t.deadline < now() and ${sliceOf(sql, slice, 't')}
+      group by t.org_id
+    )
+    select l.org_id as "orgId", o.code, o.name, tw.name as "townshipName", l.oldest as "oldestDeadline", l.n as "overdueTasks",
+      (array['red', 'yellow', 'blue', 'green'])[l.worst + 1] as light
+    from late l join orgs o on o.id = l.org_id join orgs tw on tw.id = o.township_id
+    order by l.oldest, l.n desc, o.code
     limit ${limit}`;
 }
 
