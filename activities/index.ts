@@ -5,6 +5,7 @@ import type { Env } from '../lib/env';
 import type { DispatchInput } from '../workflows/plan-cycle.contract';
 import type { Actor } from '../workflows/unit-tasks.contract';
 import { calendar as shippedCalendar, type WorkingCalendar } from '../lib/calendar';
+import { applyAdjustmentBatch, finishAdjustment } from './adjustments';
 import { closePlan } from './close';
 import { classified } from './failures';
 import { fireRungs, ladderSchedule, type FireInput, type LadderDeps } from './ladder';
@@ -41,6 +42,8 @@ export function createActivities(deps: ActivityDeps) {
     fireRungs: (input: FireInput) => classified(() => fireRungs(ladder, input)),
     rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal }, planId, units),
     closePlan: (input: { planId: string; actor: Actor }) => classified(() => closePlan({ sql, temporal }, input)),
+    applyAdjustmentBatch: (input: { adjustmentId: string }) => classified(() => applyAdjustmentBatch({ sql, temporal, publicUrl: ladder.publicUrl }, input)),
+    finishAdjustment: (input: { adjustmentId: string }) => classified(() => finishAdjustment({ sql, temporal, publicUrl: ladder.publicUrl }, input)),
   };
 }
 

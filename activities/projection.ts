@@ -11,6 +11,8 @@ export interface TaskChange {
   responsible: string | null;
   value: number | null;
   points: number | null;
+  /** Absent in changes recorded before targets could move by policy: the row keeps its target. */
+  target?: number;
   deadline: string;
   exitReason: string | null;
   report?: { seq: number; value: number; note?: string; evidence?: string[]; final: boolean; by: string; at: string };
@@ -25,7 +27,7 @@ export async function projectTask(sql: Sql, change: TaskChange): Promise<void> {
   await transaction(sql, async (tx) => {
     await tx`
       update tasks set state = ${change.state}, responsible = ${change.responsible}, value = ${change.value},
-        points = ${change.points}, deadline = ${change.deadline}, exit_reason = ${change.exitReason},
+        points = ${change.points}, target = coalesce(${change.target ?? null}::numeric, target), deadline = ${change.deadline}, exit_reason = ${change.exitReason},
         version = ${change.version}, updated_at = now()
       where id = ${change.taskId} and version < ${change.version}`;
     await tx`select refresh_task_light(${change.taskId})`;

@@ -5,8 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { transaction, type Sql } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import { districtInitial, nextDocumentNumber } from '../db/queries/documents';
-import { addNeedMessage, findNeed, listNeeds, mergedNeeds, needGroups, needThread, type NeedRow, type NeedState } from '../db/queries/needs';
-import { writeNotices } from '../db/queries/notices';
+import { addNeedMessage, findNeed, listNeeds, mergedNeeds, needGroups, needNotice, needThread, resolveNeeds, type NeedRow, type NeedState } from '../db/queries/needs';
 import { checkEvidence } from '../db/queries/uploads';
 import { categoryCodeSchema, defaultCatalogue } from '../indicators';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
@@ -109,13 +108,6 @@ function mayTriage(user: CurrentUser, need: NeedRow) {
 }
 
 const live: NeedState[] = ['open', 'needs_info', 'forwarded'];
-const notify = (sql: Sql, need: NeedRow, base: string, title: string, body: string, parties: ('unit' | 'admins')[] = ['unit']) =>
-  writeNotices(
-    sql,
-    { eventKey: `need:${need.id}:${title}:${Date.now()}`, kind: 'need', taskId: null, orgId: need.orgId, parties, title, body, link: `${base}/api/v1/needs/${need.id}` },
-    { email: false },
-  );
-
 /** Needs and problems, and their triage. */
 export const needs = newRouter();
 needs.use('/needs', requireUser());
@@ -275,7 +267,7 @@ needs.openapi(
       else if (raiser && need.state === 'needs_info') state = need.forwardedAt ? 'forwarded' : 'open';
       await tx`update needs set state = ${state}, updated_at = now(), version = version + 1 where id = ${need.id}`;
       await appendAudit(tx, { actor: user, action: body.ask ? 'need.ask' : 'need.message', subjectType: 'need', subjectId: need.id, fromState: need.state, toState: state, summary: {} });
-      if (!raiser) await notify(tx, need, base, `【需求回复】${need.number}`, `${need.title}：${body.ask ? '请补充情况：' : ''}${body.body.slice(0, 200)}`);
+      if (!raiser) await needNotice(tx, need, base, `【需求回复】${need.number}`, `${need.title}：${body.ask ? '请补充情况：' : ''}${body.body.slice(0, 200)}`);
       return need;
     });
     return c.json(await detail(sql, (await findNeed(sql, sliceFor(user), need.id))!), 200);
@@ -376,7 +368,7 @@ needs.openapi(
       await tx`update needs set state = 'forwarded', township_comment = ${comment}, forwarded_at = now(), updated_at = now(), version = version + 1 where id = ${need.id}`;
       await addNeedMessage(tx, { needId: need.id, author: { id: user.id, login: user.login, orgId: user.orgId }, kind: 'message', body: `已转报区总工会：${comment}` });
       await appendAudit(tx, { actor: user, action: 'need.forward', subjectType: 'need', subjectId: need.id, fromState: need.state, toState: 'forwarded', summary: { comment } });
-      await notify(tx, need, base, `【需求转报】${need.number}`, `${need.townshipName}转报：${need.title}。${comment.slice(0, 200)}`, ['admins']);
+      await needNotice(tx, need, base, `【需求转报】${need.number}`, `${need.townshipName}转报：${need.title}。${comment.slice(0, 200)}`, ['admins']);
       return need;
     });
     return c.json(await detail(c.var.sql, (await findNeed(c.var.sql, sliceFor(user), need.id))!), 200);
@@ -408,20 +400,3 @@ needs.openapi(
     return c.json(await detail(c.var.sql, (await findNeed(c.var.sql, sliceFor(user), need.id))!), 200);
   },
 );
-
-/**
- * Resolve needs (and every need merged into them) with a resolution, optionally naming the adjustment that
- * answered them; each raiser gets a notice. Call inside a transaction.
- */
-export async function resolveNeeds(tx: Sql, list: NeedRow[], resolution: string, adjustment: { id: string; number: string } | null, by: { id: string; login: string; orgId: string } | null, base: string) {
-  for (const need of list) {
-    const children = await tx<NeedRow[]>`select id, number, org_id as "orgId", title, township_id as "townshipId" from needs where merged_into = ${need.id}`;
-    for (const n of [need, ...children]) {
-      await tx`update needs set state = 'resolved', resolution = ${resolution}, resolved_at = now(), adjustment_id = ${adjustment?.id ?? null},
-        updated_at = now(), version = version + 1 where id = ${n.id}`;
-      await appendAudit(tx, { actor: by, action: 'need.resolve', subjectType: 'need', subjectId: n.id, toState: 'resolved', summary: { resolution, adjustment: adjustment?.number ?? null } });
-      await notify(tx, n, base, `【需求办结】${need.number}`, `${need.title}：${adjustment ? `已通过政策调整${adjustment.number}办结。` : ''}${resolution.slice(0, 300)}`);
-    }
-    await addNeedMessage(tx, { needId: need.id, author: by, kind: 'system', body: `办结：${resolution}` });
-  }
-}

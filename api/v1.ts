@@ -2,6 +2,7 @@ import { auth } from './auth';
 import { calendarApi } from './calendar';
 import { standing } from './standing';
 import { needs } from './needs';
+import { adjustments } from './adjustments';
 import { catalogue } from './catalogue';
 import { ladder } from './ladder';
 import { notices } from './notices';
@@ -19,5 +20,5 @@ import { users } from './users';
 export function v1() {
   return newRouter().route('/', auth).route('/', catalogue).route('/', orgsApi).route('/', users).route('/', uploads)
     .route('/', plans).route('/', planResults).route('/', planLadder).route('/', planRepair).route('/', tasks).route('/', ladder).route('/', notices)
-    .route('/', calendarApi).route('/', standing).route('/', needs);
+    .route('/', calendarApi).route('/', standing).route('/', needs).route('/', adjustments);
 }

@@ -83,7 +83,15 @@ export interface ExtendInput extends Verb {
   reason: string;
 }
 
+/** 政策调整: the district changes a task's target; an evaluated task is re-scored against it. */
+export interface RetargetInput extends Verb {
+  target: number;
+  /** The adjustment's number, for the history. */
+  adjustment: string;
+}
+
 export const claimUpdate = defineUpdate<TaskStatus, [ClaimInput]>('claim');
+export const retargetUpdate = defineUpdate<TaskStatus, [RetargetInput]>('retarget');
 export const reportUpdate = defineUpdate<TaskStatus, [ReportInput]>('report');
 export const evaluateUpdate = defineUpdate<TaskStatus, [EvaluateInput]>('evaluate');
 export const exitUpdate = defineUpdate<TaskStatus, [ExitInput]>('exit');

@@ -31,6 +31,7 @@ import {
   failureTypes,
   rearmSignal,
   reportUpdate,
+  retargetUpdate,
   tasksQuery,
   type Actor,
   type TaskSpec,
@@ -95,8 +96,9 @@ function refuseIf(problem: Refusal | null, task?: TaskStatus) {
 }
 
 /** The fields a change touches, to put back when the database refuses it. */
-type Snapshot = Pick<Task, 'state' | 'version' | 'responsible' | 'reports' | 'value' | 'points' | 'deadline' | 'exitReason'>;
+type Snapshot = Pick<Task, 'state' | 'version' | 'responsible' | 'reports' | 'value' | 'points' | 'deadline' | 'exitReason' | 'target'>;
 const snapshot = (t: Task): Snapshot => ({
+  target: t.target,
   state: t.state,
   version: t.version,
   responsible: t.responsible,
@@ -191,6 +193,7 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
         responsible: task.responsible,
         value: task.value,
         points: task.points,
+        target: task.target,
         deadline: task.deadline,
         exitReason: task.exitReason,
         report: report ? { seq: task.reports, ...report, by: actor?.login ?? 'system', at: new Date().toISOString() } : undefined,
@@ -315,6 +318,27 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
       validator: (request) => {
         const task = check('extend', { ...request });
         refuseIf(extensionProblem(request.deadline, { now: Date.now(), deadline: task.deadline, year: yearOf(task) }));
+      },
+    },
+  );
+
+  setHandler(
+    retargetUpdate,
+    async ({ taskId, actor, target, adjustment }) => {
+      const task = tasks.get(taskId)!;
+      const before = snapshot(task);
+      task.target = target;
+      // An evaluated task is scored again against the new target: the index moves with the policy.
+      const rescored = (task.state === 'approved' || task.state === 'reviewed') && task.value !== null;
+      if (rescored) task.points = scoreValue(task.spec.indicator, target, task.value!).points;
+      return commit(task, before, actor, 'task.retarget', task.state, { from: before.target, target, adjustment, rescored, points: task.points });
+    },
+    {
+      validator: ({ taskId, actor, target }) => {
+        const task = current(taskId, undefined);
+        if (actor.tier !== 'district') refuse(failureTypes.notAllowed, 'only the district changes a target by policy');
+        if (task.state === 'exited') refuse(failureTypes.illegalTransition, 'the task has left the programme', { state: task.state, version: task.version });
+        refuseIf(valueProblem(task.spec.indicator, target, 'target'));
       },
     },
   );

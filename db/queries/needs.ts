@@ -1,5 +1,7 @@
 // Needs and problems (需求上报) and their triage (分析研判). Queries take an explicit place in the tree.
 import type { Sql } from '../client';
+import { appendAudit } from './audit';
+import { writeNotices } from './notices';
 import type { Slice } from './standing';
 
 export type NeedState = 'open' | 'needs_info' | 'forwarded' | 'resolved' | 'merged';
@@ -127,4 +129,37 @@ export async function needGroups(sql: Sql, districtId: string, by: 'indicator' |
           and k2.created_at < date_trunc('week', now()) - ((w - 1) * interval '1 week')
         group by w order by w desc) as weeks
     from keyed k group by key order by count(*) desc, key`;
+}
+
+/** A notice about a need to its raiser's org (or, with `admins`, to the district admins). */
+export const needNotice = (sql: Sql, need: Pick<NeedRow, 'id' | 'orgId'>, base: string, title: string, body: string, parties: ('unit' | 'admins')[] = ['unit']) =>
+  writeNotices(
+    sql,
+    { eventKey: `need:${need.id}:${title}:${body.length}:${Date.now()}`, kind: 'need', taskId: null, orgId: need.orgId, parties, title, body, link: `${base}/api/v1/needs/${need.id}` },
+    { email: false },
+  );
+
+/**
+ * Resolve needs (and every need merged into them) with a resolution, optionally naming the adjustment that
+ * answered them; each raiser gets a notice. Call inside a transaction.
+ */
+export async function resolveNeeds(
+  tx: Sql,
+  list: Pick<NeedRow, 'id' | 'number' | 'orgId' | 'title'>[],
+  resolution: string,
+  adjustment: { id: string; number: string } | null,
+  by: { id: string; login: string; orgId: string } | null,
+  base: string,
+) {
+  for (const need of list) {
+    const children = await tx<Pick<NeedRow, 'id' | 'number' | 'orgId' | 'title'>[]>`
+      select id, number, org_id as "orgId", title from needs where merged_into = ${need.id}`;
+    for (const n of [need, ...children]) {
+      await tx`update needs set state = 'resolved', resolution = ${resolution}, resolved_at = now(), adjustment_id = ${adjustment?.id ?? null},
+        updated_at = now(), version = version + 1 where id = ${n.id}`;
+      await appendAudit(tx, { actor: by, action: 'need.resolve', subjectType: 'need', subjectId: n.id, toState: 'resolved', summary: { resolution, adjustment: adjustment?.number ?? null } });
+      await needNotice(tx, n, base, `【需求办结】${need.number}`, `${need.title}：${adjustment ? `已通过政策调整${adjustment.number}办结。` : ''}${resolution.slice(0, 300)}`);
+    }
+    await addNeedMessage(tx, { needId: need.id, author: by, kind: 'system', body: `办结：${resolution}` });
+  }
 }

@@ -96,6 +96,11 @@ const rows: Row[] = [
   { method: 'GET', path: '/api/v1/plans/{id}/reconcile', url: (i) => `/api/v1/plans/${i.plan}/reconcile`, refused: { chair: 403, otherOfficer: 403, dept: 403 } },
   { method: 'POST', path: '/api/v1/plans/{id}/reconcile', url: (i) => `/api/v1/plans/${i.plan}/reconcile`, refused: { chair: 403, otherOfficer: 403, dept: 403 } },
   { method: 'GET', path: '/api/v1/plans/{id}/ladder-failures', url: (i) => `/api/v1/plans/${i.plan}/ladder-failures`, refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/plans/{id}/adjustments/preview', url: (i) => `/api/v1/plans/${i.plan}/adjustments/preview`, body: () => ({ kind: 'support', class: { sizeClasses: ['micro'] }, reason: '支持', note: '支持举措' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'POST', path: '/api/v1/plans/{id}/adjustments', url: (i) => `/api/v1/plans/${i.plan}/adjustments`, body: () => ({ kind: 'support', class: { sizeClasses: ['micro'] }, reason: '支持', note: '支持举措' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
+  { method: 'GET', path: '/api/v1/plans/{id}/adjustments', url: (i) => `/api/v1/plans/${i.plan}/adjustments`, refused: { chair: 403, otherOfficer: 403 } },
+  { method: 'GET', path: '/api/v1/adjustments/{id}', url: () => '/api/v1/adjustments/00000000-0000-4000-8000-000000000000', refused: {} },
+  { method: 'POST', path: '/api/v1/adjustments/{id}/apply', url: () => '/api/v1/adjustments/00000000-0000-4000-8000-000000000000/apply', refused: { chair: 403, otherOfficer: 403, dept: 403 } },
   { method: 'GET', path: '/api/v1/supervision-orders', url: () => '/api/v1/supervision-orders', refused: {} },
   { method: 'GET', path: '/api/v1/supervision-orders/{id}', url: (i) => `/api/v1/supervision-orders/${i.order}`, refused: { chair: 404, otherOfficer: 404 } },
   { method: 'POST', path: '/api/v1/supervision-orders/{id}/respond', url: (i) => `/api/v1/supervision-orders/${i.order}/respond`, body: () => ({ text: '已整改完成' }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
@@ -188,7 +193,8 @@ async function fingerprint() {
       (select md5(string_agg(x::text, '' order by id)) from notices x) as notices,
       (select md5(string_agg(x::text, '' order by id)) from notice_deliveries x) as deliveries,
       (select md5(string_agg(x::text, '' order by id)) from needs x) as needs,
-      (select count(*) from need_messages)::int as "needMessages"`;
+      (select count(*) from need_messages)::int as "needMessages",
+      (select count(*) from adjustments)::int as adjustments`;
   return row;
 }
 

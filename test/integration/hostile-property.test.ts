@@ -105,6 +105,8 @@ const normalBodies: Record<string, () => Record<string, unknown>> = {
   'PUT /api/v1/plans/{id}/escalation': () => ({ orderResponse: 'P7D', summonsAfter: 'P3D', indicators: { 'HS-04': { remindBefore: { workingDays: 0 } } } }),
   'POST /api/v1/supervision-orders/{id}/respond': () => ({ text: '已整改' }),
   'POST /api/v1/summons/{id}/outcome': () => ({ outcome: '已约谈', heldAt: planDeadline.toISOString() }),
+  'POST /api/v1/plans/{id}/adjustments/preview': () => ({ kind: 'target', class: { sizeClasses: ['micro'] }, indicators: ['HS-04'], target: 3, reason: '调整' }),
+  'POST /api/v1/plans/{id}/adjustments': () => ({ kind: 'target', class: { sizeClasses: ['micro'] }, indicators: ['HS-04'], target: 3, reason: '调整' }),
   'PUT /api/v1/calendar/{year}': () => ({ holidays: [{ date: '2027-01-01', name: '元旦' }], workdays: [{ date: '2027-02-20', name: '春节调休上班' }] }),
 };
 
