@@ -4,13 +4,13 @@ import type { AppEnv } from './context';
 const checkTimeoutMs = 2000;
 
 /** Race a check against a timeout so a hung dependency still yields an answer. */
-async function check(run: () => Promise<unknown>): Promise<string> {
+async function check(run: () => Promise<unknown>, timeoutMs = checkTimeoutMs): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       run(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
     return 'ok';
@@ -54,7 +54,9 @@ export const health = new OpenAPIHono<AppEnv>()
       const { sql, temporal, env } = c.var.deps;
       const [postgres, temporalCheck] = await Promise.all([
         check(() => sql`select 1`),
-        check(() => temporal.workflowService.describeNamespace({ namespace: env.TEMPORAL_NAMESPACE })),
+        // The gRPC deadline ends the client's own retries too; waiting for the call itself (not just the race) means no
+        // retry timer outlives the answer, and with it perhaps the connection.
+        check(() => temporal.connection.withDeadline(Date.now() + checkTimeoutMs, () => temporal.workflowService.describeNamespace({ namespace: env.TEMPORAL_NAMESPACE })), checkTimeoutMs * 4),
       ]);
       const down = [...(postgres === 'ok' ? [] : ['postgres' as const]), ...(temporalCheck === 'ok' ? [] : ['temporal' as const])];
       const body = { status: down.length ? ('unavailable' as const) : ('ready' as const), down, checks: { postgres, temporal: temporalCheck } };
