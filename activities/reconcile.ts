@@ -27,6 +27,8 @@ export interface ReconcileReport {
   /** Tasks whose workflow says a change could not be written nor undone. */
   attention: { planId: string; taskId: string; message: string }[];
   repaired: number;
+  /** Rows the database would not take from the workflow: a person must look at them. */
+  unrepaired: { planId: string; taskId: string; error: string }[];
 }
 
 interface Row {
@@ -56,7 +58,7 @@ export async function reconcileTasks(deps: { sql: Sql; temporal: Client }, optio
       ${options.planId ? sql`and id = ${options.planId}` : sql``}
       ${options.districtId ? sql`and district_id = ${options.districtId}` : sql``}
     order by created_at`;
-  const report: ReconcileReport = { plans: plans.length, units: 0, tasks: 0, differences: [], attention: [], repaired: 0 };
+  const report: ReconcileReport = { plans: plans.length, units: 0, tasks: 0, differences: [], attention: [], repaired: 0, unrepaired: [] };
   for (const plan of plans) {
     // Only dispatched units have a workflow (rows still at version 0 wait for their township).
     const rows = await sql<Row[]>`
@@ -95,18 +97,28 @@ async function reconcileUnit(deps: { sql: Sql; temporal: Client }, planId: strin
     const differing = mirrored.filter((f) => normalise(f, wf[f]) !== normalise(f, row[f]));
     for (const f of differing) report.differences.push({ planId, orgId, taskId: row.id, indicator: row.indicator, field: f, workflow: normalise(f, wf[f]), database: normalise(f, row[f]) });
     if (repair && differing.length > 0) {
-      await transaction(deps.sql, async (tx) => {
-        await tx`
-          update tasks set state = ${wf.state}, version = ${wf.version}, responsible = ${wf.responsible}, value = ${wf.value},
-            points = ${wf.points}, deadline = ${wf.deadline}, exit_reason = ${wf.exitReason}, updated_at = now()
-          where id = ${row.id}`;
-        await tx`select refresh_task_light(${row.id})`;
-        const summary = Object.fromEntries(differing.map((f) => [f, { database: normalise(f, row[f]), workflow: normalise(f, wf[f]) }]));
-        await tx`
-          insert into audit_log (actor_login, action, subject_type, subject_id, from_state, to_state, summary)
-          values ('system', 'task.reconcile', 'task', ${row.id}, ${row.state}, ${wf.state}, ${tx.json(summary as never)})`;
-      });
-      report.repaired += 1;
+      try {
+        await repairRow(deps.sql, row, wf, differing);
+        report.repaired += 1;
+      } catch (err) {
+        // The database refuses the workflow's own data: say so and go on with the other tasks.
+        report.unrepaired.push({ planId, taskId: row.id, error: err instanceof Error ? err.message : String(err) });
+      }
     }
   }
+}
+
+/** Rewrite one row as its workflow has it, with an audit entry naming what changed. */
+async function repairRow(sql: Sql, row: Row, wf: TaskStatus, differing: Field[]) {
+  await transaction(sql, async (tx) => {
+    await tx`
+      update tasks set state = ${wf.state}, version = ${wf.version}, responsible = ${wf.responsible}, value = ${wf.value},
+        points = ${wf.points}, deadline = ${wf.deadline}, exit_reason = ${wf.exitReason}, updated_at = now()
+      where id = ${row.id}`;
+    await tx`select refresh_task_light(${row.id})`;
+    const summary = Object.fromEntries(differing.map((f) => [f, { database: normalise(f, row[f]), workflow: normalise(f, wf[f]) }]));
+    await tx`
+      insert into audit_log (actor_login, action, subject_type, subject_id, from_state, to_state, summary)
+      values ('system', 'task.reconcile', 'task', ${row.id}, ${row.state}, ${wf.state}, ${tx.json(summary as never)})`;
+  });
 }

@@ -14,13 +14,13 @@ function probeFor(address: string): Connection {
 }
 
 /** Race a check against a timeout so a hung dependency still yields an answer. */
-async function check(run: () => Promise<unknown>): Promise<string> {
+async function check(run: () => Promise<unknown>, timeoutMs = checkTimeoutMs): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       run(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
     return 'ok';

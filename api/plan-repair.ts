@@ -18,6 +18,7 @@ const reportSchema = z
     ),
     attention: z.array(z.object({ taskId: z.string(), message: z.string() })),
     repaired: z.number(),
+    unrepaired: z.array(z.object({ taskId: z.string(), error: z.string() })),
   })
   .openapi('ReconcileReport');
 
@@ -41,6 +42,7 @@ const present = (r: Awaited<ReturnType<typeof reconcileTasks>>) => ({
   differences: r.differences.map(({ planId: _p, ...d }) => d),
   attention: r.attention.map(({ planId: _p, ...a }) => a),
   repaired: r.repaired,
+  unrepaired: r.unrepaired.map(({ planId: _p, ...u }) => u),
 });
 
 /** The district admin's view of what is out of step: projection differences, and rungs that failed for good. */

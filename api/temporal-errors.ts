@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../lib/errors';
 import { failureTypes } from '../workflows/unit-tasks.contract';
 
@@ -23,6 +23,12 @@ export function mapWorkflowFailure(err: unknown): never {
         // Undone in the workflow: the task is as it was. Refused data is the request's fault; an unavailable database is not.
         throw new DomainError(details.permanent ? 'not_written' : 'unavailable', failure.message, details.permanent ? 422 : 503, { state: details.state, version: details.version });
     }
+  }
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ActivityFailure) {
+    // An activity behind the update gave up: refused data is the request's fault; anything else, try again later.
+    const cause = err.cause.cause;
+    if (cause instanceof ApplicationFailure && cause.type === 'DataRefused') throw new DomainError('not_written', `the database refused this change: ${cause.message}`, 422);
+    throw new DomainError('unavailable', `the cycle service could not complete this change (${cause?.message ?? err.cause.message}); retry with the same Idempotency-Key`, 503);
   }
   if (err instanceof WorkflowNotFoundError) {
     throw new DomainError('not_running', 'this task is not running in the cycle (not yet dispatched, or its plan is closed)', 409);

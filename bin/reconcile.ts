@@ -19,7 +19,8 @@ try {
     console.log(`difference plan=${d.planId} task=${d.taskId} ${d.indicator} ${d.field}: workflow=${JSON.stringify(d.workflow)} database=${JSON.stringify(d.database)}`);
   }
   for (const a of report.attention) console.log(`attention plan=${a.planId} task=${a.taskId}: ${a.message}`);
-  console.log(JSON.stringify({ plans: report.plans, units: report.units, tasks: report.tasks, differences: report.differences.length, attention: report.attention.length, repaired: report.repaired }));
+  for (const u of report.unrepaired) console.log(`not repaired plan=${u.planId} task=${u.taskId}: ${u.error}`);
+  console.log(JSON.stringify({ plans: report.plans, units: report.units, tasks: report.tasks, differences: report.differences.length, attention: report.attention.length, repaired: report.repaired, unrepaired: report.unrepaired.length }));
   process.exitCode = report.differences.length > 0 && !repair ? 2 : 0;
 } finally {
   await sql.end({ timeout: 5 });

@@ -76,6 +76,9 @@ export function checkText(value: string, kind: TextKind, options: TextOptions = 
   return result.success ? { value: result.data } : { problem: result.error.issues[0]!.message };
 }
 
+/** `Idempotency-Key`: 1 to 200 letters, digits, `.`, `_`, `:` or `-` (it becomes part of a Temporal update id). */
+export const idempotencyKey = z.string().regex(/^[\w.:-]{1,200}$/, 'Idempotency-Key: 1 to 200 letters, digits, . _ : -');
+
 /** Largest count an indicator takes in a year (events, persons, reports): beyond it is a typing slip. */
 export const maxCount = 100_000;
 /** Largest id-like integer (versions, revisions): PostgreSQL's integer. */

@@ -14,17 +14,19 @@ import {
 } from './plan-cycle.contract';
 import { failureTypes, type Actor } from './unit-tasks.contract';
 
+// Data the database refuses fails at once (non-retryable); anything else retries for about a quarter of an hour, then
+// the update (dispatch, close, re-arm) fails and the API answers 503, or, for issue, the plan workflow fails visibly.
 const { issuePlan, pendingTownships, closePlan, rearmUnits } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 30 },
 });
 // Dispatching a large township starts hundreds of workflows; progress is heartbeated so a
 // killed worker is noticed within the heartbeat timeout and the retry resumes where it was.
 const { dispatchUnits } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 30 },
 });
 
 export async function planCycle(input: PlanCycleInput): Promise<CloseResult> {
@@ -59,7 +61,13 @@ export async function planCycle(input: PlanCycleInput): Promise<CloseResult> {
     await condition(() => phase === 'issued');
     phase = 'closing';
     await condition(() => dispatching === 0);
-    result = await closePlan({ planId: input.planId, actor });
+    try {
+      result = await closePlan({ planId: input.planId, actor });
+    } catch (err) {
+      // Out of retries: the plan stays open so the district can close it again (closing is idempotent).
+      phase = 'issued';
+      throw err;
+    }
     phase = 'closed';
     return result;
   }, {

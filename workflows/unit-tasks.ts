@@ -137,8 +137,9 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
   const book: LadderBook = { fired: new Set(), failed: new Set(), orders: new Map(), held: new Map() };
   const held = book.held;
   const isHeld = (key: string, now: number) => (held.get(key) ?? 0) > now;
-  /** The plan's year (older workflows: the year of the task's first deadline), for the window dates must lie in. */
+  /** The org whose tasks these are: only it claims and reports them. */
   const unitOrg = input.orgId;
+  /** The plan's year (older workflows: the year of the task's first deadline), for the window dates must lie in. */
   const yearOf = (task: Task) => input.year ?? beijingYear(Date.parse(task.spec.deadline));
 
   function rearm(task: Task) {
@@ -166,9 +167,9 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
   }
 
   /** The checks every verb shares: the fields, who is asking, and whether the task's state allows it. */
-  function check(verb: Verb, input: { taskId: string; expectedVersion?: number; actor: Actor } & Record<string, unknown>): Task {
-    const task = current(input.taskId, input.expectedVersion);
-    const { taskId: _t, expectedVersion: _v, actor, ...fields } = input;
+  function check(verb: Verb, request: { taskId: string; expectedVersion?: number; actor: Actor } & Record<string, unknown>): Task {
+    const task = current(request.taskId, request.expectedVersion);
+    const { taskId: _t, expectedVersion: _v, actor, ...fields } = request;
     refuseIf(fieldsProblem(verb, fields));
     refuseIf(actorProblem(verb, actor, { townshipDuty: task.spec.townshipDuty, orgId: unitOrg }));
     refuseIf(transitionProblem(verb, actor, { state: task.state, townshipDuty: task.spec.townshipDuty }), task);

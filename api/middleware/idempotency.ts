@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { createHash } from 'node:crypto';
 import { DomainError } from '../../lib/errors';
+import { idempotencyKey } from '../../lib/input';
 import type { AppEnv } from '../context';
 
 declare module 'hono' {
@@ -19,7 +20,8 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (key === undefined) return next();
-    if (!/^[\w.:-]{1,200}$/.test(key)) throw new DomainError('invalid', 'Idempotency-Key: 1 to 200 letters, digits, . _ : -', 400, { field: 'Idempotency-Key' });
+    const checked = idempotencyKey.safeParse(key);
+    if (!checked.success) throw new DomainError('invalid', checked.error.issues[0]!.message, 400, { field: 'Idempotency-Key' });
     const user = c.var.user;
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${await c.req.text()}`).digest('hex');
     const sql = c.var.sql;

@@ -31,7 +31,7 @@ type Schema = {
 };
 type Operation = { parameters?: { in: string; name: string; schema: Schema }[]; requestBody?: { content: Record<string, { schema: Schema }> }; responses: Record<string, unknown> };
 type Kind = 'text' | 'number' | 'date' | 'id';
-type Where = 'path' | 'query' | 'body' | 'file';
+type Where = 'path' | 'query' | 'body' | 'file' | 'header';
 interface Field {
   where: Where;
   path: (string | number)[];
@@ -85,6 +85,11 @@ const refuseNumber = fc.oneof(fc.constantFrom(-1, 1e308, 2 ** 63, -1e-9), fc.dou
 const maybeNumber = fc.constantFrom(0.5, 1e-9, 0, 99.999);
 const refuseDate = fc.constantFrom('2405-01-01T00:00:00Z', '1900-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '2027-13-45T00:00:00Z', '9999-12-31T23:59:59+08:00', 'tomorrow');
 const refuseId = fc.oneof(refuseText, fc.constantFrom('00000000-0000-0000-0000-00000000000g', '1 or 1=1', '../../etc/passwd'));
+
+// What an HTTP client can put in a header at all (no NUL, CR or LF), but no Idempotency-Key may be.
+const refuseHeader = fc.constantFrom('has space', 'x'.repeat(201), 'semi;colon', 'quote"d', '../../etc', '\u00fcn\u00efcode', '');
+/** Operations behind the idempotency middleware, which reads Idempotency-Key. */
+const idempotentOps = /^POST \/api\/v1\/(tasks\/\{id\}\/(claim|report|evaluate|exit|extend)|plans\/\{id\}\/(dispatch|close|urge))$/;
 
 const refuseOf: Record<Kind, fc.Arbitrary<unknown>> = { text: refuseText, number: refuseNumber, date: refuseDate, id: refuseId };
 const maybeOf: Record<Kind, fc.Arbitrary<unknown> | null> = { text: maybeText, number: maybeNumber, date: null, id: null };
@@ -213,6 +218,7 @@ function cases(): Case[] {
         for (const f of found) out.push({ key, method, path, op, field: { where: 'body', ...f } });
       }
       if (op.requestBody?.content['multipart/form-data']) out.push({ key, method, path, op, field: { where: 'file', path: ['file'], kind: 'text' } });
+      if (idempotentOps.test(key)) out.push({ key, method, path, op, field: { where: 'header', path: ['Idempotency-Key'], kind: 'text' } });
     }
   }
   return out;
@@ -240,6 +246,7 @@ async function send(c: Case, value: unknown): Promise<{ status: number; body: st
     headers['content-type'] = 'application/json';
     body = JSON.stringify(base);
   }
+  if (c.field.where === 'header') headers['idempotency-key'] = String(value);
   if (token) headers.authorization = `Bearer ${token}`;
   sent += 1;
   const res = await fetch(s.baseUrl + url, { method: c.method.toUpperCase(), headers, body, signal: AbortSignal.timeout(hangMs) });
@@ -264,7 +271,9 @@ describe('hostile values across the whole API', () => {
       const mayAccept = c.method === 'get' || c.field.where === 'file' ? maybeOf[c.field.kind] : null;
       // An upload's file name is display-only and cleaned (control and format characters dropped, NFC), never refused.
       const cleaned = c.path === '/api/v1/uploads';
-      const values = mayAccept
+      const values = c.field.where === 'header'
+        ? refuseHeader.map((v) => ({ v, refuse: true }))
+        : mayAccept
         ? fc.oneof(refuseOf[c.field.kind].map((v) => ({ v, refuse: !cleaned })), mayAccept.map((v) => ({ v, refuse: false })))
         : refuseOf[c.field.kind].map((v) => ({ v, refuse: true }));
       await fc.assert(
@@ -281,7 +290,7 @@ describe('hostile values across the whole API', () => {
             if (!named.includes(leaf) && !(c.field.where === 'file' && named === 'file')) misnamed.push(`${label} → ${res.status} field=${named}`);
           }
         }),
-        { seed, numRuns: runsPerField, endOnFailure: true, examples: c.field.kind === 'text' && c.field.where !== 'file' ? [[{ v: 'a\u0000b', refuse: true }]] : [] },
+        { seed, numRuns: runsPerField, endOnFailure: true, examples: c.field.kind === 'text' && c.field.where !== 'file' && c.field.where !== 'header' ? [[{ v: 'a\u0000b', refuse: true }]] : [] },
       );
     }
     console.log(`hostile property: ${operations.size} operations, ${fields.size} fields, ${sent} requests (seed ${seed}, ${runsPerField} runs per field); statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);

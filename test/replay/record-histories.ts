@@ -21,7 +21,11 @@ import { waitUntil } from '../support/wait';
 import calendarFixture from './calendar-2027.json' with { type: 'json' };
 import { historyToFixture } from './history-file';
 
-const outDir = path.resolve(__dirname, 'histories');
+// HISTORY_SET=<name> writes to histories/<name>/, leaving the sets recorded by older code in place: each set is the
+// shape of workflows some release started, and all of them keep replaying.
+const outDir = path.resolve(__dirname, 'histories', process.env.HISTORY_SET ?? '');
+/** Also drive the failure paths added in issue 10 (a refused projection, a rung refused for good): needs that code. */
+const withFailures = process.env.HISTORY_FAILURES === '1';
 /** Beijing wall-clock time as an ISO instant. */
 const iso = (local: string) => new Date(`${local}+08:00`).toISOString();
 
@@ -138,6 +142,12 @@ it('records a whole plan year of the plan and unit workflows', { timeout: 900_00
 
   // HS-04: claim, progress report, final report with evidence, approval (stricter target 3).
   await advanceTo('2027-03-10T10:00:00');
+  if (withFailures) {
+    // The database refuses this claim's projection: the workflow undoes it (patch projection-refused-undo).
+    await s.db.sql.unsafe(`alter table tasks add constraint record_refuses_name check (responsible is distinct from '数据库拒收')`);
+    await ok('POST', `/tasks/${task('HS-04')}/claim`, 'unit-0001', { responsible: '数据库拒收' }, 422);
+    await s.db.sql.unsafe('alter table tasks drop constraint record_refuses_name');
+  }
   await ok('POST', `/tasks/${task('HS-04')}/claim`, 'unit-0001', { responsible: '张主席' });
   await ok('POST', `/tasks/${task('HS-04')}/report`, 'unit-0001', { value: 1, note: '上半年第一份研判报告', final: false });
   await ok('POST', `/tasks/${task('HS-04')}/report`, 'unit-0001', { value: 3, evidence: [await upload('unit-0001')], final: true });
@@ -180,9 +190,11 @@ it('records a whole plan year of the plan and unit workflows', { timeout: 900_00
   await ok('POST', `/tasks/${task('HL-02')}/report`, 'unit-0001', { value: 5, evidence: [await upload('unit-0001')], final: true });
   await ok('POST', `/tasks/${task('HL-02')}/evaluate`, 'township-01', { decision: 'approve' });
 
-  // HS-03 ordered across National Day and answered in time: no summons.
+  // HS-03 ordered across National Day and answered in time: no summons. With failures, its warning is refused for good.
+  if (withFailures) await s.db.sql.unsafe(`alter table ladder_rungs add constraint record_refuses_warning check (task_id <> '${task('HS-03')}' or rung <> 'warn')`);
   await advanceTo('2027-10-01T18:00:30');
-  await waitUntil('HS-03 order', async () => (await rungCount(task('HS-03'))) >= 3, 30_000);
+  await waitUntil('HS-03 order', async () => (await rungCount(task('HS-03'))) >= (withFailures ? 2 : 3), 30_000);
+  if (withFailures) await s.db.sql.unsafe('alter table ladder_rungs drop constraint record_refuses_warning');
   await advanceTo('2027-10-05T10:00:00');
   const [order] = await s.db.sql<{ id: string }[]>`select id from supervision_orders where task_id = ${task('HS-03')}`;
   await ok('POST', `/supervision-orders/${order!.id}/respond`, 'unit-0001', { text: '已召开支委会，整改完毕' });

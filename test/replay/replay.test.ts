@@ -9,11 +9,13 @@ import { describe, expect, inject, it } from 'vitest';
 import { historyFromFixture } from './history-file';
 
 const dir = path.resolve(__dirname, 'histories');
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+/** Every recorded set: histories/*.json (recorded before issue 10) and histories/<set>/*.json (later code). */
+const fixtures = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded workflow histories replay against the current workflow code', () => {
   it('has fixtures for the plan workflow and the unit workflows', () => {
     expect(fixtures).toEqual(expect.arrayContaining(['plan-cycle.json', 'unit-tasks-worked.json', 'unit-tasks-neglected.json', 'unit-tasks-township-duty.json']));
+    expect(fixtures).toEqual(expect.arrayContaining(['issue-10/plan-cycle.json', 'issue-10/unit-tasks-worked.json']));
   });
 
   it('replays every fixture without a non-determinism error', { timeout: 120_000 }, async () => {
