@@ -2,6 +2,7 @@ import { auth } from './auth';
 import { calendarApi } from './calendar';
 import { standing } from './standing';
 import { catalogue } from './catalogue';
+import { exportsApi } from './exports';
 import { ladder } from './ladder';
 import { notices } from './notices';
 import { planLadder } from './plan-ladder';
@@ -16,5 +17,5 @@ import { users } from './users';
 /** Everything under /api/v1, one sub-app per resource. */
 export function v1() {
   return newRouter().route('/', auth).route('/', catalogue).route('/', orgsApi).route('/', users).route('/', uploads)
-    .route('/', plans).route('/', planResults).route('/', planLadder).route('/', tasks).route('/', ladder).route('/', notices).route('/', calendarApi).route('/', standing);
+    .route('/', plans).route('/', planResults).route('/', planLadder).route('/', tasks).route('/', ladder).route('/', notices).route('/', calendarApi).route('/', standing).route('/', exportsApi);
 }
