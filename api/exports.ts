@@ -29,6 +29,7 @@ import {
   targetSourceZh,
   xlsxOk,
   type Book,
+  type Flow,
 } from './xlsx';
 
 const tagged = { security: [{ bearer: [] }], tags: ['exports'] };
@@ -254,7 +255,7 @@ exportsApi.openapi(
             updatedAt: beijing(t.updatedAt),
           })),
         );
-        await flow();
+        await flow(sheet);
       }
       sheet.commit();
     });
@@ -285,7 +286,7 @@ exportsApi.openapi(
   },
 );
 
-async function writeOrders(book: Book, flow: () => Promise<void>, sql: Sql, planId: string, slice: Slice, names: Map<string, string>) {
+async function writeOrders(book: Book, flow: Flow, sql: Sql, planId: string, slice: Slice, names: Map<string, string>) {
   const sheet = addSheet(book, '督办单', [
     { header: '文号', key: 'number', width: 20 },
     { header: '单位编码', key: 'unitCode', width: 16 },
@@ -312,12 +313,12 @@ async function writeOrders(book: Book, flow: () => Promise<void>, sql: Sql, plan
         status: new Date(o.respondBy).getTime() < now ? '红灯 逾期未答复' : '红灯 待答复',
       })),
     );
-    await flow();
+    await flow(sheet);
   }
   sheet.commit();
 }
 
-async function writeSummons(book: Book, flow: () => Promise<void>, sql: Sql, planId: string, slice: Slice, names: Map<string, string>) {
+async function writeSummons(book: Book, flow: Flow, sql: Sql, planId: string, slice: Slice, names: Map<string, string>) {
   const sheet = addSheet(book, '约谈', [
     { header: '督办文号', key: 'orderNumber', width: 20 },
     { header: '单位编码', key: 'unitCode', width: 16 },
@@ -341,7 +342,7 @@ async function writeSummons(book: Book, flow: () => Promise<void>, sql: Sql, pla
         status: s.heldAt ? '已约谈 待记录结果' : '红灯 待约谈',
       })),
     );
-    await flow();
+    await flow(sheet);
   }
   sheet.commit();
 }
