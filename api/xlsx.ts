@@ -15,6 +15,9 @@ export type Sheet = ExcelJS.Worksheet;
 /** The OpenAPI 200 of a workbook download. */
 export const xlsxOk = (description: string) => ({
   description: `${description}. \`Content-Disposition\` carries an ASCII \`filename\` and the Chinese name in \`filename*\` (RFC 5987)`,
+  headers: z.object({
+    'Content-Disposition': z.string().openapi({ example: "attachment; filename=\"ranking.xlsx\"; filename*=UTF-8''2026%E5%B9%B4%E5%BA%A6%E5%AF%8C%E5%B7%A5%E5%BB%BA%E5%AE%B6%E8%AE%A1%E5%88%92-%E5%8D%95%E4%BD%8D%E6%8E%92%E5%90%8D.xlsx" }),
+  }),
   content: { [XLSX_TYPE]: { schema: z.string().openapi({ type: 'string', format: 'binary' }) } },
 });
 

@@ -150,6 +150,16 @@ afterAll(async () => {
 });
 
 describe('Excel exports', () => {
+  it('are described in the OpenAPI document as spreadsheet downloads with a Content-Disposition', async () => {
+    const doc = (await s.call('GET', '/openapi.json')).body;
+    for (const path of ['/plans/{id}/exports/ranking.xlsx', '/plans/{id}/units/{orgId}/index.xlsx', '/plans/{id}/exports/tasks.xlsx', '/plans/{id}/exports/escalations.xlsx']) {
+      const ok = doc.paths[`/api/v1${path}`].get.responses['200'];
+      expect(Object.keys(ok.content), path).toEqual([XLSX]);
+      expect(ok.content[XLSX].schema).toMatchObject({ type: 'string', format: 'binary' });
+      expect(ok.headers['Content-Disposition'], path).toBeDefined();
+    }
+  });
+
   it('exports the district ranking with category indices, band and coverage, as the ranking API has it', async () => {
     const json = await s.call('GET', `/api/v1/plans/${planId}/ranking`, { token: district });
     expect(json.status).toBe(200);
