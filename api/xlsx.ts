@@ -31,8 +31,8 @@ type Lagging = NodeJS.EventEmitter & { _writableState?: { needDrain?: boolean } 
 
 /**
  * The stream exceljs pipes a sheet's XML into, on its way to the deflater. exceljs writes to it without ever
- * waiting, so rows committed faster than they are compressed pile up there, uncompressed: 115,000 rows held
- * ~190 MiB until the end (exceljs issue #2916). Waiting for its `drain` keeps the backlog to one buffer. It is
+ * waiting, so rows committed faster than they are compressed pile up there, uncompressed: a district's 115,000
+ * tasks held ~86 MiB at the peak (docs/benchmarks.md; exceljs issue #2916). Waiting for its `drain` keeps the backlog to one buffer. It is
  * exceljs's internals, hence looked up defensively: without it the export still works, only less frugally.
  */
 function sheetEntry(sheet: Sheet): Lagging | undefined {
