@@ -37,7 +37,7 @@ const townshipQuery = z.object({
   townshipId: z.string().uuid().optional().openapi({ description: 'district staff: one township only; a township officer always gets their own' }),
 });
 
-/** Characters no file system accepts in a name. */
+/** A file name from its parts, with the characters no file system accepts replaced. */
 const fileName = (...parts: string[]) => `${parts.join('-').replace(/[\\/:*?"<>|\r\n]/g, '_')}.xlsx`;
 const categoryName = (catalogue: Catalogue, code: string) => catalogue.categories.find((c) => c.code === code)?.name.zh ?? code;
 const indicatorNames = (catalogue: Catalogue) => new Map(catalogue.indicators.map((i) => [i.code, i.name.zh]));
