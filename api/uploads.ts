@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { transaction } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
 import { findUploadInScope, insertUpload, type Upload } from '../db/queries/uploads';
+import { attachment } from '../lib/content-disposition';
 import { DomainError, invalid, notFound } from '../lib/errors';
 import type { AppEnv } from './context';
 import { handleError } from './errors';
@@ -168,11 +169,6 @@ const uploadSchema = z
 
 const present = (u: Upload) => ({ id: u.id, sha256: u.sha256, size: u.size, contentType: u.contentType, filename: u.filename, createdAt: u.createdAt.toISOString() });
 
-/** RFC 8187 value for `filename*`: percent-encode everything outside attr-char. */
-const rfc8187 = (name: string) => encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-/** A plain-ASCII `filename` for clients that ignore `filename*`. */
-const asciiFallback = (name: string) => name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-
 const tagged = { security: [{ bearer: [] }], tags: ['uploads'] };
 const evidenceFile = z.custom<File>((v) => v instanceof File, { error: 'attach the file as multipart field `file`' }).openapi({ type: 'string', format: 'binary' });
 const errorContent = { 'application/json': { schema: errorSchema } };
@@ -283,7 +279,7 @@ uploads.openapi(
     return c.body(body, 200, {
       'content-type': upload.contentType,
       'content-length': String(upload.size),
-      'content-disposition': `attachment; filename="${asciiFallback(upload.filename)}"; filename*=UTF-8''${rfc8187(upload.filename)}`,
+      'content-disposition': attachment(upload.filename),
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",
       'cache-control': 'private, no-cache',

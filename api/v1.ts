@@ -4,6 +4,7 @@ import { standing } from './standing';
 import { needs } from './needs';
 import { adjustments } from './adjustments';
 import { catalogue } from './catalogue';
+import { exportsApi } from './exports';
 import { ladder } from './ladder';
 import { notices } from './notices';
 import { planLadder } from './plan-ladder';
@@ -20,5 +21,5 @@ import { users } from './users';
 export function v1() {
   return newRouter().route('/', auth).route('/', catalogue).route('/', orgsApi).route('/', users).route('/', uploads)
     .route('/', plans).route('/', planResults).route('/', planLadder).route('/', planRepair).route('/', tasks).route('/', ladder).route('/', notices)
-    .route('/', calendarApi).route('/', standing).route('/', needs).route('/', adjustments);
+    .route('/', calendarApi).route('/', standing).route('/', needs).route('/', adjustments).route('/', exportsApi);
 }

@@ -18,5 +18,7 @@ export function connect(url: string, max = 10): Sql {
  * tagged-template calls, so it is passed to them as one (postgres.js types the two apart).
  */
 export function transaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
-  return sql.begin((tx) => fn(tx as unknown as Sql)) as Promise<T>;
+  // A transaction knows which database it is in (postgres.js gives only the pool its options), so per-database
+  // caches work inside transactions too.
+  return sql.begin((tx) => fn(Object.assign(tx, { options: (sql as unknown as { options: unknown }).options }) as unknown as Sql)) as Promise<T>;
 }

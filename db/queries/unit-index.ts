@@ -1,18 +1,23 @@
 import { unitStanding, type Catalogue, type UnitStanding } from '../../indicators';
 import type { Sql } from '../client';
 
-// Published catalogue versions never change (a trigger refuses it), so each is read once per connection pool.
-const catalogues = new WeakMap<object, Map<number, Catalogue>>();
+// Published catalogue versions never change (a trigger refuses it), so each is read once per database. Keyed by the
+// database's address and name, not by the sql object: every transaction is a new object.
+const catalogues = new Map<string, Catalogue>();
+const databaseOf = (sql: Sql) => {
+  const o = (sql as unknown as { options?: { host?: unknown; port?: unknown; database?: unknown } }).options;
+  return o?.database ? `${String(o.host)}:${String(o.port)}/${String(o.database)}` : null;
+};
 
 /** A published catalogue version's body, cached. */
 export async function publishedCatalogue(sql: Sql, version: number): Promise<Catalogue> {
-  let cache = catalogues.get(sql);
-  if (!cache) catalogues.set(sql, (cache = new Map()));
-  const hit = cache.get(version);
+  const db = databaseOf(sql);
+  const key = db ? `${db}#${version}` : null;
+  const hit = key ? catalogues.get(key) : undefined;
   if (hit) return hit;
   const [row] = await sql<{ body: Catalogue; status: string }[]>`select body, status from catalogue_versions where version = ${version}`;
   if (!row) throw new Error(`catalogue version ${version} not found`);
-  if (row.status === 'published') cache.set(version, row.body);
+  if (key && row.status === 'published') catalogues.set(key, row.body);
   return row.body;
 }
 

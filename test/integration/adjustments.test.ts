@@ -98,8 +98,7 @@ describe('a policy adjustment answers the needs that asked for it', () => {
       expect([res.status, res.body.error?.field], JSON.stringify(res.body)).toEqual([status, field]);
     }
     expect((await s.call('POST', `/api/v1/plans/${planId}/adjustments`, { token: officer, body: base })).status).toBe(403);
-    const [{ n }] = await s.db.sql<{ n: number }[]>`select count(*)::int as n from adjustments`;
-    expect(n).toBe(0);
+    expect((await s.db.sql<{ n: number }[]>`select count(*)::int as n from adjustments`)[0]!.n).toBe(0);
   });
 
   it('previews, then applies a looser HX-01 target for joint unions under 25 members', async () => {
@@ -118,8 +117,7 @@ describe('a policy adjustment answers the needs that asked for it', () => {
     expect(preview.rescored).toBe(1);
     expect(preview.index.improved).toBe(1);
     expect(preview.moves[0]).toMatchObject({ orgId: chairs[0]!.orgId, bandBefore: '不合格' });
-    const [{ n: nothingYet }] = await s.db.sql<{ n: number }[]>`select count(*)::int as n from adjustments`;
-    expect(nothingYet).toBe(0);
+    expect((await s.db.sql<{ n: number }[]>`select count(*)::int as n from adjustments`)[0]!.n).toBe(0);
 
     const created = await ok('POST', `/plans/${planId}/adjustments`, district, body, 202);
     expect(created.number).toMatch(/^富工调〔\d{4}〕1号$/);
