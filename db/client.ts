@@ -20,5 +20,5 @@ export function connect(url: string, max = 10): Sql {
 export function transaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
   // A transaction knows which database it is in (postgres.js gives only the pool its options), so per-database
   // caches work inside transactions too.
-  return sql.begin((tx) => fn(Object.assign(tx, { options: (sql as unknown as { options: unknown }).options }) as unknown as Sql)) as Promise<T>;
+  return sql.begin((tx) => fn(Object.assign(tx, { parentOptions: (sql as unknown as { options?: unknown; parentOptions?: unknown }).options ?? (sql as unknown as { parentOptions?: unknown }).parentOptions }) as unknown as Sql)) as Promise<T>;
 }

@@ -5,7 +5,8 @@ import type { Sql } from '../client';
 // database's address and name, not by the sql object: every transaction is a new object.
 const catalogues = new Map<string, Catalogue>();
 const databaseOf = (sql: Sql) => {
-  const o = (sql as unknown as { options?: { host?: unknown; port?: unknown; database?: unknown } }).options;
+  type Options = { host?: unknown; port?: unknown; database?: unknown };
+  const o = (sql as unknown as { options?: Options; parentOptions?: Options }).options ?? (sql as unknown as { parentOptions?: Options }).parentOptions;
   return o?.database ? `${String(o.host)}:${String(o.port)}/${String(o.database)}` : null;
 };
 

@@ -172,8 +172,12 @@ describe('Excel exports', () => {
       '等级', '口径', '必备项未达标', '覆盖率', '已通过任务', '应完成任务', '未分办任务',
     ]);
     const rows = records(d, '单位排名');
-    // Every unit of both dispatching townships, in the API's order.
-    expect(rows).toHaveLength(unitsT01 + unitsT02);
+    // Every unit of the district is in the index from issue on, in the API's order; those of the townships that
+    // never dispatched come last, with no index and their tasks counted as not dispatched.
+    const [all] = await s.db.sql<{ n: number }[]>`select count(*)::int as n from orgs where level = 'grassroots' and status = 'active'`;
+    expect(rows).toHaveLength(all!.n);
+    expect(rows.filter((r) => r['所属镇街'] === t01Name || r['所属镇街'] === t02Name)).toHaveLength(unitsT01 + unitsT02);
+    expect(rows.slice(unitsT01 + unitsT02).every((r) => r['建家指数'] === null || r['建家指数'] === undefined || r['建家指数'] === '')).toBe(true);
     expect(rows.map((r) => r['单位编码'])).toEqual(json.body.items.map((u: { code: string }) => u.code));
     for (const [i, u] of json.body.items.slice(0, 3).entries()) {
       expect(rows[i]).toMatchObject({ 排名: u.districtRank, 单位: u.name, 建家指数: u.total, 红色指数: u.categories.HS, 规范指数: u.categories.GF, 覆盖率: u.coverage, 口径: '暂定' });
