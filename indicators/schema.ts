@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../lib/input';
 import { sizeClassSchema } from './size-class';
 
 export { sizeClassSchema, sizeClassOf, type SizeClass } from './size-class';
@@ -29,8 +30,8 @@ export const bandSchema = z.enum(['不合格', '合格', '三星', '四星', '�
 export type Band = z.infer<typeof bandSchema>;
 
 export const localisedTextSchema = z.strictObject({
-  zh: z.string().trim().min(1, 'Chinese text is required'),
-  en: z.string().trim().min(1, 'English text is required'),
+  zh: text('long').min(1, 'Chinese text is required'),
+  en: text('long').min(1, 'English text is required'),
 });
 export type LocalisedText = z.infer<typeof localisedTextSchema>;
 
@@ -102,14 +103,14 @@ export const indicatorSchema = z
     category: categoryCodeSchema,
     name: localisedTextSchema,
     description: localisedTextSchema,
-    department: z.string().trim().min(1, 'the owning department is required'),
+    department: text('short', { max: 50 }).min(1, 'the owning department is required'),
     duty: dutySchema,
     measure: z.strictObject({ type: measureTypeSchema, unit: localisedTextSchema }),
     scoring: scoringSchema,
     targets: targetsSchema,
-    points: z.number().positive('points must be > 0'),
+    points: z.number().positive('points must be > 0').max(100, 'points must be ≤ 100'),
     gate: z.boolean(),
-    evidence: z.strictObject({ required: z.boolean(), kinds: z.array(z.string().trim().min(1)) }),
+    evidence: z.strictObject({ required: z.boolean(), kinds: z.array(text('short', { min: 1 })).max(20) }),
     frequency: frequencySchema,
     twoTier: z.boolean(),
   })
