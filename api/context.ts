@@ -2,20 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/client';
 import type { Env } from '../lib/env';
+import type { CurrentUser } from '../lib/user';
 
-/** The caller, as proven by their token. */
-export interface CurrentUser {
-  id: string;
-  login: string;
-  role: 'district_admin' | 'department_staff' | 'township_officer' | 'grassroots_chair';
-  displayName: string;
-  orgId: string;
-  orgLevel: 'district' | 'township' | 'grassroots';
-  districtId: string;
-  /** The township the user's org sits in (their own org for a township officer); null at district level. */
-  townshipId: string | null;
-  department: string | null;
-}
+export type { CurrentUser } from '../lib/user';
 
 /** Long-lived things every handler may use. */
 export interface AppDeps {

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { orgScopeCondition } from './scope';
+import { orgScopeCondition } from '../db/scope';
 import { requireUser } from './middleware/auth';
 import { planInScope } from './plans';
 import { newRouter } from './router';

@@ -7,7 +7,7 @@ import { conflict, invalid, notFound } from '../lib/errors';
 import { hashPassword } from '../lib/password';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
-import { orgScopeCondition } from './scope';
+import { orgScopeCondition } from '../db/scope';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
 
 const roles = ['district_admin', 'department_staff', 'township_officer', 'grassroots_chair'] as const;

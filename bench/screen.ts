@@ -119,8 +119,8 @@ await sql`
 // The ladder on open tasks whose deadline passed: reminded, then warned, then ordered, and a summons when an
 // order's answer is late; lights follow from that, as refresh_task_light has it.
 await sql`
-  insert into ladder_rungs (task_id, deadline, rung, fired_at)
-  select t.id, t.deadline, r.rung, t.deadline + r.offset_
+  insert into ladder_rungs (task_id, deadline, rung, fired_at, plan_id, org_id, township_id, district_id)
+  select t.id, t.deadline, r.rung, t.deadline + r.offset_, t.plan_id, t.org_id, t.township_id, t.district_id
   from tasks t cross join (values ('remind', interval '-5 days', 0), ('warn', interval '0', 1), ('supervise', interval '7 days', 2)) r(rung, offset_, step)
   where t.plan_id = ${planId} and t.state in ('dispatched', 'claimed', 'returned') and t.deadline + r.offset_ < now()
     and (abs(hashtext(t.id::text)) % 3) >= r.step`;
@@ -146,8 +146,9 @@ await sql`
   where t.plan_id = ${planId} and t.state not in ('approved', 'exited', 'issued')`;
 const tData = now();
 
-// ---- unit_index through the same function the projection uses, in batches of 250 units.
-const unitIds = (await sql<{ id: string }[]>`select id from orgs where level = 'grassroots' and district_id = ${districtId} and township_id <> ${silent.id} order by code`).map((r) => r.id);
+// ---- unit_index through the same function the projection uses, in batches of 250 units: every unit, as issue
+// writes it (the silent township's units with all their tasks not dispatched).
+const unitIds = (await sql<{ id: string }[]>`select id from orgs where level = 'grassroots' and district_id = ${districtId} order by code`).map((r) => r.id);
 for (let i = 0; i < unitIds.length; i += 250) await transaction(sql, (tx) => refreshUnitIndex(tx, planId, unitIds.slice(i, i + 250)));
 const tIndex = now();
 // A snapshot a week ago (townships in reverse order, so rank change shows) and today's.
@@ -316,55 +317,6 @@ async function whatIf(name: string, change: (tx: Sql) => Promise<unknown>, run: 
 }
 console.log('');
 console.log('what-if (rolled back after timing):');
-await whatIf(
-  'ladderFunnel with plan_id, township_id, district_id on ladder_rungs and an index (plan_id, rung, task_id)',
-  async (tx) => {
-    await tx`alter table ladder_rungs add column plan_id uuid, add column township_id uuid, add column district_id uuid`;
-    await tx`update ladder_rungs r set plan_id = t.plan_id, township_id = t.township_id, district_id = t.district_id from tasks t where t.id = r.task_id`;
-    await tx`create index ladder_rungs_funnel on ladder_rungs (plan_id, rung, task_id) include (district_id, township_id)`;
-    await tx`analyze ladder_rungs`;
-  },
-  (tx) => tx`
-    select
-      (select count(distinct r.task_id)::int from ladder_rungs r where r.plan_id = ${planId} and r.district_id = ${districtId} and r.rung = 'remind') as reminded,
-      (select count(distinct r.task_id)::int from ladder_rungs r where r.plan_id = ${planId} and r.district_id = ${districtId} and r.rung = 'warn') as warned,
-      (select count(distinct r.task_id)::int from ladder_rungs r where r.plan_id = ${planId} and r.district_id = ${districtId} and r.rung = 'supervise') as ordered,
-      (select count(distinct s.task_id)::int from summons s where s.plan_id = ${planId} and s.district_id = ${districtId}) as summoned`.then((r) => r[0]),
-  (tx) => ladderFunnel(tx, planId, slice),
-);
-await whatIf(
-  'mostOverdue grouping by org_id alone and joining the names to the groups, not to every overdue task',
-  async () => undefined,
-  (tx) => tx`
-    select w.org_id as "orgId", o.code, o.name, tw.name as "townshipName", w.oldest as "oldestDeadline", w.n as "overdueTasks",
-      (array['red', 'yellow', 'blue', 'green'])[w.worst + 1] as light
-    from (
-      select t.org_id, min(t.deadline) as oldest, count(*)::int as n,
-        min(case t.light when 'red' then 0 when 'yellow' then 1 when 'blue' then 2 else 3 end) as worst
-      from tasks t
-      where t.plan_id = ${planId} and t.state in ('dispatched', 'claimed', 'returned') and t.deadline < now() and t.district_id = ${districtId}
-      group by t.org_id
-    ) w join orgs o on o.id = w.org_id join orgs tw on tw.id = o.township_id
-    order by w.oldest, w.n desc, o.code
-    limit 10`,
-  (tx) => mostOverdue(tx, planId, slice, 10),
-);
-// The roll-up's means read five numbers out of each unit's jsonb; as plain columns they need no parsing.
-const rollupOver = (tx: Sql, col: (c: string) => ReturnType<Sql>) => tx`
-  select ui.township_id, count(*)::int as units, avg(ui.total)::float8 as total,
-    ${col('HS')} as hs, ${col('GF')} as gf, ${col('HL')} as hl, ${col('WN')} as wn, ${col('HX')} as hx,
-    count(*) filter (where ui.band = '五星')::int as b5, coalesce(sum(ui.evaluated_points), 0)::float8 as evaluated
-  from unit_index ui where ui.plan_id = ${planId} and ui.district_id = ${districtId}
-  group by rollup (ui.township_id) order by 1 nulls first`;
-await whatIf(
-  'rollups (first statement) over the five category indices as numeric columns of unit_index instead of jsonb',
-  async (tx) => {
-    for (const c of ['HS', 'GF', 'HL', 'WN', 'HX']) await tx.unsafe(`alter table unit_index add column idx_${c.toLowerCase()} numeric generated always as ((categories->>'${c}')::numeric) stored`);
-    await tx`analyze unit_index`;
-  },
-  (tx) => rollupOver(tx, (c) => tx`avg(${tx(`ui.idx_${c.toLowerCase()}`)})::float8`),
-  (tx) => rollupOver(tx, (c) => tx`avg((ui.categories->>${c})::numeric)::float8`),
-);
 await whatIf(
   'lightCounts with an index (plan_id, township_id, light) where light <> green',
   async (tx) => {

@@ -1,4 +1,4 @@
-import type { CurrentUser } from '../../api/context';
+import type { CurrentUser } from '../../lib/user';
 import type { Sql } from '../client';
 
 export interface AuditEntry {

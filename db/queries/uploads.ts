@@ -1,5 +1,5 @@
-import type { CurrentUser } from '../../api/context';
-import { orgScopeCondition } from '../../api/scope';
+import type { CurrentUser } from '../../lib/user';
+import { orgScopeCondition } from '../scope';
 import { invalid } from '../../lib/errors';
 import type { Sql } from '../client';
 

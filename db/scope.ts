@@ -1,5 +1,6 @@
-import type { Sql } from '../db/client';
-import type { CurrentUser } from './context';
+// The part of the org tree a user may touch, as one check and one SQL condition that the API and the queries share.
+import type { CurrentUser } from '../lib/user';
+import type { Sql } from './client';
 
 /** The part of the org tree a user may read: the whole district, one township, or one unit. */
 export interface OrgPlace {
