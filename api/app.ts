@@ -6,6 +6,18 @@ import { health } from './health';
 import { requestLog } from './middleware/request-log';
 import { newRouter } from './router';
 import { v1 } from './v1';
+import { webApp } from './web';
+
+/** The document's head; the paths come from the routes' zod schemas. */
+export const openApiHead = (publicUrl?: string) => ({
+  openapi: '3.0.3' as const,
+  info: {
+    title: 'jianjia 建家 API',
+    version: '1',
+    description: '富工建家: district → township → grassroots union task cycle, guidance ladder and 建家 index.',
+  },
+  servers: [{ url: publicUrl ?? '/' }],
+});
 
 /** The whole HTTP surface, built from its dependencies so tests can run it against real servers. */
 export function createApp(deps: AppDeps) {
@@ -20,15 +32,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', health);
   app.route('/api/v1', v1());
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
-    info: {
-      title: 'jianjia 建家 API',
-      version: '1',
-      description: '富工建家: district → township → grassroots union task cycle, guidance ladder and 建家 index.',
-    },
-    servers: [{ url: deps.env.PUBLIC_URL ?? '/' }],
-  });
+  app.doc('/openapi.json', openApiHead(deps.env.PUBLIC_URL));
   app.route('/', docs);
+  app.route('/', webApp());
   return app;
 }
