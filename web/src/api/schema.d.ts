@@ -2510,11 +2510,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Plan"] & {
-                            progress: {
-                                [key: string]: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["PlanWithProgress"];
                     };
                 };
                 /** @description malformed request; `field` names what is wrong */
@@ -2700,15 +2696,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description dispatched */
+                /** @description dispatched; units dispatched before are counted apart */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["DispatchResult"];
                     };
                 };
                 /** @description malformed request; `field` names what is wrong */
@@ -2884,9 +2878,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: {
-                                [key: string]: unknown;
-                            }[];
+                            items: components["schemas"]["UnitResult"][];
                         };
                     };
                 };
@@ -5060,6 +5052,47 @@ export interface components {
             autoDispatchAfter: string | null;
             /** @enum {string} */
             status: "draft" | "issued" | "closing" | "closed";
+        };
+        PlanWithProgress: components["schemas"]["Plan"] & {
+            progress: {
+                /** @description tasks per state */
+                states: {
+                    [key: string]: number;
+                };
+                total: number;
+                townships: {
+                    townshipId: string;
+                    name: string;
+                    /** @description the township’s dispatch of this plan: pending, dispatched, …; null before issue */
+                    dispatch: string | null;
+                    /** @description tasks per state */
+                    states: {
+                        [key: string]: number;
+                    };
+                    total: number;
+                }[];
+            };
+        };
+        DispatchResult: {
+            townshipId: string;
+            dispatchedUnits: number;
+            dispatchedTasks: number;
+            alreadyDispatchedUnits: number;
+        };
+        UnitResult: {
+            orgId: string;
+            code: string;
+            name: string;
+            townshipId: string | null;
+            /** @description the 建家 index, 0 to 100 */
+            total: number;
+            /** @description index per category code; null where no indicator of the category applies to the unit */
+            categories: {
+                [key: string]: number | null;
+            };
+            band: string;
+            failedGates: string[];
+            rank: number;
         };
         Task: {
             id: string;
