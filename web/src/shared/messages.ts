@@ -49,7 +49,7 @@ export const zh = {
   plans: {
     title: '年度计划', create: '新建计划', name: '计划名称', year: '年度', deadline: '总截止时间', indicators: '指标', status: '状态',
     issue: '下达', close: '结束本年度', progress: '分办进度', statuses: { draft: '草稿', issued: '已下达', closing: '结算中', closed: '已结束' },
-    escalation: '督导规则（工作日）', orderResponse: '督办答复期限', summonsAfter: '约谈间隔', created: '计划已创建', issued: '计划已下达',
+    escalation: '督导规则', orderResponse: '督办答复期限', summonsAfter: '约谈间隔', created: '计划已创建', issued: '计划已下达',
     closed: '本年度已结束', confirmClose: '结束后未完成的任务将冻结并计算建家指数，确定吗？', tasks: '任务数', urge: '一键催办', urged: '已催办 {units} 个单位',
   },
   screen: {
