@@ -106,18 +106,29 @@ describe('a plan year in the browser', () => {
     await screenshot(district, 'plan-progress');
   }, 120_000);
 
-  it('a township officer dispatches to two units with an earlier deadline for one indicator', async () => {
+  it('a township officer dispatches to two units with an earlier deadline for one indicator, after the API refused a looser target beside its row', async () => {
     officer = await open({ width: 1440, height: 900 });
     await consoleLogin(officer, 'township-01');
     await officer.goto('/dispatch');
     for (const code of ['FY-T01-U001', 'FY-T01-U002']) await officer.locator('.el-table__row', { hasText: code }).locator('.el-checkbox').click();
+    const overrides = officer.locator('.el-card', { hasText: '单位个性化要求' }).locator('.el-table__row');
+    await choose(officer, '[data-test=override-indicator]', 'GF-03');
+    await officer.locator('[data-test=override-target] input').fill('50');
+    await officer.locator('[data-test=add-override]').click();
+    await poll(() => overrides.count()).toBe(2);
+    await officer.locator('[data-test=dispatch-selected]').click();
+    await poll(() => overrides.first().locator('[data-test=override-error]').textContent()).toContain('looser');
+    await poll(() => officer.locator('[data-test=dispatch-result]').count()).toBe(0);
+    await overrides.first().getByRole('button', { name: '删除' }).click();
+    await overrides.first().getByRole('button', { name: '删除' }).click();
+    await poll(() => overrides.count()).toBe(0);
     await choose(officer, '[data-test=override-indicator]', 'HS-02');
     await officer.getByText('更早截止', { exact: true }).click();
     const picker = officer.locator('.el-date-editor input');
     await picker.fill(shanghaiDay(2));
     await picker.press('Enter');
     await officer.locator('[data-test=add-override]').click();
-    await poll(() => officer.locator('.el-card', { hasText: '单位个性化要求' }).locator('.el-table__row').count()).toBe(2);
+    await poll(() => overrides.count()).toBe(2);
     await screenshot(officer, 'dispatch');
     await officer.locator('[data-test=dispatch-selected]').click();
     await poll(() => officer.locator('[data-test=dispatch-result]').textContent(), 60_000).toContain('已分办 2 个单位、46 项任务');
@@ -184,24 +195,41 @@ describe('a plan year in the browser', () => {
     await poll(() => chair.locator('[data-test=state]').textContent()).toContain('已退回');
     await poll(() => chair.locator('[data-test=return-reason]').textContent()).toContain('照片不清晰，请重新上传');
     await screenshot(chair, 'phone-returned');
-    // The chair reports again with a clearer photo.
+    // The chair reports again with a clearer photo; the connection drops at the first try and nothing typed is lost.
     await chair.locator('input[name=value]').fill('6');
     await chair.locator('input[type=file]').setInputFiles({ name: '活动现场2.png', mimeType: 'image/png', buffer: await samplePng() });
     await poll(() => chair.locator('.van-uploader__preview').count()).toBe(1);
     await poll(() => chair.locator('.van-uploader__mask').count()).toBe(0);
+    await chair.locator('textarea[name=note]').fill('已补充清晰照片');
+    await chair.context().setOffline(true);
+    await chair.locator('[data-test=report]').click();
+    await poll(() => chair.locator('.offline').textContent()).toContain('网络连接已断开');
+    expect(await chair.locator('textarea[name=note]').inputValue()).toBe('已补充清晰照片');
+    expect(await chair.locator('input[name=value]').inputValue()).toBe('6');
+    await chair.context().setOffline(false);
     await chair.locator('[data-test=report]').click();
     await poll(() => chair.locator('[data-test=state]').textContent()).toContain('待审核');
+    await poll(() => chair.getByText('已补充清晰照片').count()).toBeGreaterThan(0);
   }, 120_000);
 
-  it('the officer approves the whole queue in one bulk action and sees each row’s result', async () => {
+  it('the officer is offered a reload when someone else changed a task, then approves the rest in one bulk action', async () => {
     await officer.goto('/review');
     const rows = officer.locator('.el-table__body-wrapper .el-table__row');
     await poll(() => rows.count()).toBe(3);
     await screenshot(officer, 'review-queue');
+    // A colleague of the township (another session) approves GF-02 while this page still shows the old list.
+    const token = await s.token('township-01');
+    const gf02 = (await s.call('GET', `/api/v1/tasks?indicator=GF-02&unitId=${await s.orgId('FY-T01-U001')}&limit=1`, { token })).body.items[0];
+    expect((await s.call('POST', `/api/v1/tasks/${gf02.id}/evaluate`, { token, body: { decision: 'approve' } })).status).toBe(200);
+    await rows.filter({ hasText: 'GF-02' }).getByRole('button', { name: '通过' }).click();
+    await officer.locator('[data-test=confirm]').click();
+    await poll(() => officer.locator('.el-message-box').textContent()).toContain('该任务已被他人修改');
+    await officer.locator('.el-message-box .el-button--primary').click();
+    await poll(() => rows.count()).toBe(2);
     await officer.locator('.el-table__header-wrapper .el-checkbox').click();
     await officer.locator('[data-test=bulk-approve]').click();
     await officer.locator('[data-test=confirm]').click();
-    await poll(() => officer.locator('.el-message').textContent()).toContain('3 条成功，0 条未成功');
+    await poll(() => officer.locator('.el-message').textContent()).toContain('2 条成功，0 条未成功');
     await poll(() => rows.count()).toBe(0);
     await chair.reload();
     await poll(() => chair.locator('[data-test=state]').textContent()).toContain('已通过');
@@ -229,5 +257,10 @@ describe('a plan year in the browser', () => {
     await poll(() => screen.locator('[data-test=drill] td.lost').count()).toBeGreaterThan(0);
     await poll(() => screen.locator('[data-test=drill] h3').textContent()).toContain('建家指数');
     await screenshot(screen, 'leaders-drill');
+    // ... and on to the indicator's evidence: the chair's photo.
+    await hs02.click();
+    await poll(() => screen.locator('[data-test=drill-report]').count()).toBe(2);
+    await poll(() => screen.locator('[data-test=drill] img').count()).toBe(2);
+    await screenshot(screen, 'leaders-evidence');
   }, 180_000);
 });

@@ -44,13 +44,35 @@ export class OfflineError extends Error {}
 let onUnauthorized: () => void = () => {};
 export const setUnauthorizedHandler = (f: () => void) => (onUnauthorized = f);
 
+/** A fresh key for an action that must apply once. */
+export const newIdempotencyKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
+
 /** The typed client for /api/v1, generated from the API's OpenAPI document (schema.d.ts). */
 export const api = createClient<paths>({ baseUrl: location.origin });
+/**
+ * Every change the app asks for carries an Idempotency-Key. The same request sent again after it got no answer
+ * (a lost connection) carries the same key, so it applies at most once; any request that got an answer, or a
+ * changed one, gets a new key (the API refuses a key reused for a different request).
+ */
+const unanswered = new Map<string, string>(); // request signature → key
+const signatureOf = new Map<string, string>(); // openapi-fetch request id → signature
 api.use({
-  onRequest({ request }) {
+  async onRequest({ request, id }) {
     const s = loadSession();
     if (s) request.headers.set('authorization', `Bearer ${s.token}`);
+    if (request.method !== 'GET' && !request.headers.has('idempotency-key') && !request.url.endsWith('/auth/login')) {
+      const signature = `${request.method} ${request.url}\n${await request.clone().text()}`;
+      const key = unanswered.get(signature) ?? newIdempotencyKey();
+      unanswered.set(signature, key);
+      signatureOf.set(id, signature);
+      request.headers.set('idempotency-key', key);
+    }
     return request;
+  },
+  onResponse({ id }) {
+    const signature = signatureOf.get(id);
+    if (signature !== undefined) unanswered.delete(signature);
+    signatureOf.delete(id);
   },
 });
 
@@ -73,8 +95,6 @@ export async function must<T>(call: Promise<Result<T>>): Promise<T> {
   throw new ApiError(result.response.status, body?.error?.code ?? 'error', body?.error?.message ?? result.response.statusText, body?.error?.field);
 }
 
-/** A key that makes a retried action apply once; keep one per form until it succeeds. */
-export const newIdempotencyKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
 
 /** Upload evidence with progress (fetch cannot report upload progress). */
 export function uploadFile(file: File, onProgress: (percent: number) => void): Promise<Schemas['Upload']> {

@@ -18,6 +18,8 @@ export const router = createRouter({
     { path: '/plans/:id', component: () => import('./PlanPage.vue'), props: true },
     { path: '/lights', component: () => import('./LightsPage.vue') },
     { path: '/orders', component: () => import('./OrdersPage.vue') },
+    { path: '/deliveries', component: () => import('./DeliveriesPage.vue') },
+    { path: '/units', component: () => import('./UnitsPage.vue') },
     { path: '/screen', component: () => import('../screen/ScreenPage.vue'), meta: { bare: true } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

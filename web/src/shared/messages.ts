@@ -57,7 +57,7 @@ export const zh = {
     funnel: '提醒 → 预警 → 督办 → 约谈', overdue: '逾期最久的单位', categories: '五类指标', trend: '全年趋势',
     pending: '待接入（指数接口上线后显示）', notClosed: '计划结束后显示指数', units: '个单位', avg: '平均',
   },
-  nav: { review: '审核', dispatch: '分办', plans: '计划', orders: '督办与约谈', screen: '一屏掌控', lights: '灯色' },
+  nav: { review: '审核', dispatch: '分办', plans: '计划', orders: '督办与约谈', screen: '一屏掌控', lights: '灯色', deliveries: '消息推送', units: '单位与账号', catalogue: '指标目录' },
 } as const;
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : T[K] extends readonly string[] ? readonly string[] : Widen<T[K]> };
@@ -76,5 +76,5 @@ export const en: DeepPartial<Messages> = {
   states: { issued: 'to dispatch', dispatched: 'to claim', claimed: 'claimed', reported: 'to review', returned: 'returned', reviewed: 'district review', approved: 'approved', exited: 'exited' },
   task: { myTasks: 'My tasks', indicator: 'Indicator', target: 'Target', deadline: 'Deadline', state: 'State', claim: 'Claim', report: 'Report', returnReason: 'Returned because', history: 'History' },
   review: { title: 'Review queue', approve: 'Approve', return: 'Return', bulkApprove: 'Approve selected', bulkReturn: 'Return selected' },
-  nav: { review: 'Review', dispatch: 'Dispatch', plans: 'Plans', orders: 'Orders & summons', screen: 'Leaders’ screen', lights: 'Lights' },
+  nav: { review: 'Review', dispatch: 'Dispatch', plans: 'Plans', orders: 'Orders & summons', screen: 'Leaders’ screen', lights: 'Lights', deliveries: 'Deliveries', units: 'Units & users', catalogue: 'Catalogue' },
 };
