@@ -20,6 +20,7 @@ export const router = createRouter({
     { path: '/orders', component: () => import('./OrdersPage.vue') },
     { path: '/deliveries', component: () => import('./DeliveriesPage.vue') },
     { path: '/units', component: () => import('./UnitsPage.vue') },
+    { path: '/catalogue', component: () => import('./CataloguePage.vue') },
     { path: '/screen', component: () => import('../screen/ScreenPage.vue'), meta: { bare: true } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
