@@ -37,7 +37,7 @@ export const zh = {
   review: {
     title: '审核队列', approve: '通过', return: '退回', score: '评分', reason: '退回原因', reasonCanned: '常用原因',
     bulkApprove: '批量通过', bulkReturn: '批量退回', selected: '已选 {n} 条', result: '处理结果', ok: '成功',
-    reportedAt: '反馈时间', evidence: '佐证', none: '无', oldestFirst: '按反馈时间，最早的在前',
+    reportedAt: '反馈时间', evidence: '佐证', none: '无', oldestFirst: '最早反馈在前', byDeadline: '最近截止在前',
     cannedReasons: ['佐证材料不完整，请补充', '完成值与佐证不符，请核实', '照片不清晰，请重新上传', '未达到目标值，请继续推进'],
     done: '{ok} 条成功，{failed} 条未成功',
   },
@@ -74,7 +74,34 @@ export const en: DeepPartial<Messages> = {
   },
   lights: { green: 'Green', blue: 'Blue', yellow: 'Yellow', red: 'Red', greenMeaning: 'on track', blueMeaning: 'reminded', yellowMeaning: 'warned', redMeaning: 'order or summons open' },
   states: { issued: 'to dispatch', dispatched: 'to claim', claimed: 'claimed', reported: 'to review', returned: 'returned', reviewed: 'district review', approved: 'approved', exited: 'exited' },
-  task: { myTasks: 'My tasks', indicator: 'Indicator', target: 'Target', deadline: 'Deadline', state: 'State', claim: 'Claim', report: 'Report', returnReason: 'Returned because', history: 'History' },
-  review: { title: 'Review queue', approve: 'Approve', return: 'Return', bulkApprove: 'Approve selected', bulkReturn: 'Return selected' },
+  task: {
+    myTasks: 'My tasks', indicator: 'Indicator', target: 'Target', deadline: 'Deadline', state: 'State', light: 'Light', claim: 'Claim', report: 'Report',
+    returnReason: 'Returned because', history: 'History', responsible: 'Responsible', value: 'Value', points: 'Points', unit: 'Unit', township: 'Township',
+    newDeadline: 'New deadline', note: 'Progress note', evidence: 'Evidence', reports: 'Reports', noReports: 'No report yet',
+    dueIn: '{days} days left', overdue: '{days} days late', dueToday: 'due today',
+  },
+  review: {
+    title: 'Review queue', approve: 'Approve', return: 'Return', bulkApprove: 'Approve selected', bulkReturn: 'Return selected', score: 'Score',
+    reason: 'Reason', reasonCanned: 'Common reasons', selected: '{n} selected', result: 'Result', ok: 'Done', reportedAt: 'Reported',
+    evidence: 'Evidence', none: 'None', oldestFirst: 'Oldest report first', byDeadline: 'Nearest deadline first', done: '{ok} done, {failed} not done',
+  },
+  dispatch: {
+    title: 'Dispatch', plan: 'Plan', units: 'Grassroots units', overrides: 'Per-unit requirements', stricterTarget: 'Stricter target',
+    earlierDeadline: 'Earlier deadline', notApplicable: 'Not applicable', dispatchSelected: 'Dispatch selected', dispatchAll: 'Dispatch all',
+    dispatched: 'Dispatched {units} units, {tasks} tasks', addOverride: 'Add', dispatchState: 'Dispatch', pending: 'not yet', done: 'done',
+  },
+  plans: {
+    title: 'Yearly plans', create: 'New plan', name: 'Name', year: 'Year', deadline: 'Deadline', indicators: 'Indicators', status: 'Status',
+    issue: 'Issue', close: 'Close the year', progress: 'Dispatch progress', escalation: 'Escalation policy', tasks: 'Tasks', urge: 'Urge late units',
+    statuses: { draft: 'draft', issued: 'issued', closing: 'closing', closed: 'closed' }, created: 'Plan created', issued: 'Plan issued', closed: 'Year closed',
+    confirmClose: 'Open tasks will be frozen and every unit scored. Close the year?', urged: 'Urged {units} units',
+  },
+  screen: {
+    title: 'Leaders’ screen', index: 'Jianjia index', coverage: 'Units covered', ranking: 'Township ranking', grid: 'Townships by light',
+    funnel: 'Remind → warn → supervise → summon', overdue: 'Most overdue', categories: 'Five categories', trend: 'Trend over the year',
+    pending: 'coming with the index endpoints', notClosed: 'shown once the plan is closed', units: 'units',
+  },
+  notices: { title: 'My notices', unread: '{n} unread', readAll: 'Mark all read' },
+  orders: { title: 'Supervision orders', respond: 'Answer', open: 'open', answered: 'answered', overdue: 'overdue', summons: 'Summons', recorded: 'recorded' },
   nav: { review: 'Review', dispatch: 'Dispatch', plans: 'Plans', orders: 'Orders & summons', screen: 'Leaders’ screen', lights: 'Lights', deliveries: 'Deliveries', units: 'Units & users', catalogue: 'Catalogue' },
 };
