@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDemoStack, type DemoStack } from '../support/demo';
 import { startWorker } from '../support/stack';
 import { launchBrowser, samplePng, screenshot } from '../support/browser';
+import ExcelJS from 'exceljs';
 
 // The year in a real browser: headless Chromium against the real API serving the built app, with a real
 // Temporal worker and PostgreSQL behind it. Every assertion is about what the page shows a person.
@@ -112,10 +113,14 @@ describe('a plan year in the browser', () => {
     await officer.goto('/dispatch');
     for (const code of ['FY-T01-U001', 'FY-T01-U002']) await officer.locator('.el-table__row', { hasText: code }).locator('.el-checkbox').click();
     const overrides = officer.locator('.el-card', { hasText: '单位个性化要求' }).locator('.el-table__row');
-    await choose(officer, '[data-test=override-indicator]', 'GF-03');
-    await officer.locator('[data-test=override-target] input').fill('50');
-    await officer.locator('[data-test=add-override]').click();
+    // A sheet of requirements: two rows for GF-03 (a target looser than the district's) and one the page refuses itself.
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('要求');
+    sheet.addRows([['单位编码', '指标', '目标', '截止日期', '不适用'], ['FY-T01-U001', 'GF-03', 50], ['FY-T01-U002', 'GF-03', 50], ['FY-T09-U999', 'XX-01', 1]]);
+    const xlsx = Buffer.from(await book.xlsx.writeBuffer());
+    await officer.locator('[data-test=override-file]').setInputFiles({ name: '分办要求.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: xlsx });
     await poll(() => overrides.count()).toBe(2);
+    await poll(() => officer.locator('[data-test=sheet-errors]').textContent()).toContain('第 4 行');
     await officer.locator('[data-test=dispatch-selected]').click();
     await poll(() => overrides.first().locator('[data-test=override-error]').textContent()).toContain('looser');
     await poll(() => officer.locator('[data-test=dispatch-result]').count()).toBe(0);
