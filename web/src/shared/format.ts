@@ -27,8 +27,3 @@ export const formatDeadline = (iso: string) => formatDate(new Date(Date.parse(is
 /** The deadline for "the end of this day" in Shanghai, as the API takes it. */
 export const deadlineOfDay = (day: string) => new Date(`${day}T00:00:00+08:00`).getTime() + 86_400_000;
 export const deadlineIso = (day: string) => new Date(deadlineOfDay(day)).toISOString();
-
-/** Whole days from now until the deadline (negative when past). */
-export function daysLeft(iso: string, now = Date.now()): number {
-  return Math.ceil((Date.parse(iso) - now) / 86_400_000);
-}
