@@ -8,6 +8,18 @@ import { jsonBodies } from './middleware/json-body';
 import { completeErrorResponses } from './openapi-errors';
 import { newRouter } from './router';
 import { v1 } from './v1';
+import { webApp } from './web';
+
+/** The document's head; the paths come from the routes' zod schemas. */
+export const openApiHead = (publicUrl?: string) => ({
+  openapi: '3.0.3' as const,
+  info: {
+    title: 'jianjia 建家 API',
+    version: '1',
+    description: '富工建家: district → township → grassroots union task cycle, guidance ladder and 建家 index.',
+  },
+  servers: [{ url: publicUrl ?? '/' }],
+});
 
 /** The whole HTTP surface, built from its dependencies so tests can run it against real servers. */
 export function createApp(deps: AppDeps) {
@@ -25,19 +37,10 @@ export function createApp(deps: AppDeps) {
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
   let document: ReturnType<typeof app.getOpenAPIDocument> | undefined;
   app.get('/openapi.json', (c) => {
-    document ??= completeErrorResponses(
-      app.getOpenAPIDocument({
-        openapi: '3.0.3',
-        info: {
-          title: 'jianjia 建家 API',
-          version: '1',
-          description: '富工建家: district → township → grassroots union task cycle, guidance ladder and 建家 index.',
-        },
-        servers: [{ url: deps.env.PUBLIC_URL ?? '/' }],
-      }),
-    );
+    document ??= completeErrorResponses(app.getOpenAPIDocument(openApiHead(deps.env.PUBLIC_URL)));
     return c.json(document);
   });
   app.route('/', docs);
+  app.route('/', webApp());
   return app;
 }

@@ -18,12 +18,33 @@ planResults.openapi(
     path: '/plans/{id}/results',
     summary: 'Each unit’s 建家 index, category indices, band and rank, within the caller’s part of the tree',
     request: { params: idParam },
-    responses: { 200: jsonOk(z.object({ items: z.array(z.record(z.string(), z.unknown())) })), ...authErrors },
+    responses: {
+      200: jsonOk(
+        z.object({
+          items: z.array(
+            z
+              .object({
+                orgId: z.string(),
+                code: z.string(),
+                name: z.string(),
+                townshipId: z.string().nullable(),
+                total: z.number().openapi({ description: 'the 建家 index, 0 to 100' }),
+                categories: z.record(z.string(), z.number().nullable()).openapi({ description: 'index per category code; null where no indicator of the category applies to the unit' }),
+                band: z.string(),
+                failedGates: z.array(z.string()),
+                rank: z.number(),
+              })
+              .openapi('UnitResult'),
+          ),
+        }),
+      ),
+      ...authErrors,
+    },
   }),
   async (c) => {
     const sql = c.var.sql;
     const plan = await planInScope(sql, c.var.user, c.req.valid('param').id);
-    const items = await sql`
+    const items = await sql<{ orgId: string; code: string; name: string; townshipId: string | null; total: number; categories: Record<string, number | null>; band: string; failedGates: string[]; rank: number }[]>`
       select r.org_id as "orgId", o.code, o.name, o.township_id as "townshipId", r.total::float8 as total, r.categories,
         r.band, r.failed_gates as "failedGates", r.rank
       from plan_results r join orgs o on o.id = r.org_id

@@ -44,6 +44,21 @@ const planSchema = z
   })
   .openapi('Plan');
 
+const stateCounts = z.record(z.string(), z.number()).openapi({ description: 'tasks per state' });
+const progressSchema = z.object({
+  states: stateCounts,
+  total: z.number(),
+  townships: z.array(
+    z.object({
+      townshipId: z.string(),
+      name: z.string(),
+      dispatch: z.string().nullable().openapi({ description: 'the township’s dispatch of this plan: pending, dispatched, …; null before issue' }),
+      states: stateCounts,
+      total: z.number(),
+    }),
+  ),
+});
+
 interface PlanRecord {
   id: string;
   districtId: string;
@@ -187,7 +202,7 @@ plans.openapi(
     path: '/plans/{id}',
     summary: 'A plan and its progress: task counts by state, overall and per township (within the caller’s part of the tree)',
     request: { params: idParam },
-    responses: { 200: jsonOk(planSchema.extend({ progress: z.record(z.string(), z.unknown()) })), ...authErrors },
+    responses: { 200: jsonOk(planSchema.extend({ progress: progressSchema }).openapi('PlanWithProgress')), ...authErrors },
   }),
   async (c) => {
     const plan = await planInScope(c.var.sql, c.var.user, c.req.valid('param').id);
@@ -257,7 +272,12 @@ plans.openapi(
         }),
       ),
     },
-    responses: { 200: jsonOk(z.record(z.string(), z.unknown()), 'dispatched'), ...authErrors, ...conflictError, ...unprocessable },
+    responses: {
+      200: jsonOk(z.object({ townshipId: z.string(), dispatchedUnits: z.number(), dispatchedTasks: z.number(), alreadyDispatchedUnits: z.number() }).openapi('DispatchResult'), 'dispatched; units dispatched before are counted apart'),
+      ...authErrors,
+      ...conflictError,
+      ...unprocessable,
+    },
   }),
   async (c) => {
     const user = c.var.user;
@@ -311,7 +331,7 @@ plans.openapi(
         'retry with the same Idempotency-Key; units already dispatched are not dispatched twice',
       );
       await noteProvisional(c, check);
-      return c.json(result as unknown as Record<string, unknown>, 200);
+      return c.json(result, 200);
     } catch (err) {
       if (err instanceof DomainError) throw err;
       mapWorkflowFailure(err);
@@ -339,7 +359,7 @@ plans.openapi(
         updateTimeoutMs * 5,
         'retry with the same Idempotency-Key',
       );
-      return c.json(result as unknown as Record<string, unknown>, 200);
+      return c.json(result, 200);
     } catch (err) {
       if (err instanceof DomainError) throw err;
       mapWorkflowFailure(err);

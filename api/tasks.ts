@@ -44,6 +44,7 @@ const taskSchema = z
     light: z.enum(lightOrder).openapi({ description: 'green on track, blue reminded, yellow warned, red a supervision order or summons open' }),
     frozen: z.boolean(),
     version: z.number().openapi({ description: 'send back as If-Match or `version` to refuse a stale action' }),
+    changedAt: z.string().openapi({ description: 'when the task last changed (for a reported task: when it was reported)' }),
   })
   .openapi('Task');
 
@@ -61,16 +62,64 @@ const ladderOutlookSchema = z
   })
   .openapi('LadderOutlook');
 
+const reportSchema = z
+  .object({
+    seq: z.number(),
+    value: z.number(),
+    note: z.string().nullable(),
+    evidence: z.array(z.string()).openapi({ description: 'upload ids' }),
+    final: z.boolean().openapi({ description: 'false: a progress report; true: sent for review' }),
+    reportedBy: z.string(),
+    reportedAt: z.string(),
+  })
+  .openapi('TaskReport');
+
+const eventSchema = z
+  .object({
+    id: z.number(),
+    at: z.string(),
+    actor: z.string().openapi({ description: 'login of who acted, or `system`' }),
+    action: z.string().openapi({ description: 'e.g. task.claim, task.report, task.return (summary.reason, summary.deadline), task.approve' }),
+    fromState: z.string().nullable(),
+    toState: z.string().nullable(),
+    summary: z.record(z.string(), z.unknown()),
+  })
+  .openapi('TaskEvent');
+
+const taskDetailSchema = taskSchema.extend({ reports: z.array(reportSchema), history: z.array(eventSchema) }).openapi('TaskDetail');
+
+const isoOf = (d: unknown) => new Date(d as string).toISOString();
+const presentReport = (r: Record<string, unknown>) => ({
+  seq: Number(r.seq),
+  value: Number(r.value),
+  note: (r.note as string | null) ?? null,
+  evidence: (r.evidence as string[] | null) ?? [],
+  final: Boolean(r.final),
+  reportedBy: String(r.reportedBy),
+  reportedAt: isoOf(r.reportedAt),
+});
+const presentEvent = (e: Record<string, unknown>) => ({
+  id: Number(e.id),
+  at: isoOf(e.at),
+  actor: String(e.actor),
+  action: String(e.action),
+  fromState: (e.fromState as string | null) ?? null,
+  toState: (e.toState as string | null) ?? null,
+  summary: (e.summary as Record<string, unknown> | null) ?? {},
+});
+
 const present = (t: TaskRow) => {
-  const { districtId: _d, updatedAt: _u, ...rest } = t;
-  return { ...rest, state: t.state as (typeof states)[number], deadline: new Date(t.deadline).toISOString() };
+  const { districtId: _d, updatedAt, ...rest } = t;
+  return { ...rest, state: t.state as (typeof states)[number], deadline: new Date(t.deadline).toISOString(), changedAt: new Date(updatedAt).toISOString() };
 };
 
-const encodeCursor = (t: TaskRow) => Buffer.from(`${new Date(t.deadline).toISOString()}|${t.id}`).toString('base64url');
-function decodeCursor(cursor: string) {
-  const [deadline, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!deadline || !id || Number.isNaN(Date.parse(deadline)) || !/^[0-9a-f-]{36}$/.test(id)) throw invalid('cursor', 'not a cursor this API gave out');
-  return { deadline, id };
+type Sort = 'deadline' | 'changed';
+const encodeCursor = (t: TaskRow, sort: Sort) =>
+  Buffer.from(`${sort}|${new Date(sort === 'changed' ? t.updatedAt : t.deadline).toISOString()}|${t.id}`).toString('base64url');
+function decodeCursor(cursor: string, sort: Sort) {
+  const [kind, at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (kind !== sort || !at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) throw invalid('cursor', 'not a cursor this API gave out for this sort');
+  return { at, id };
 }
 
 /** The version the caller read: If-Match or the body's `version`. */
@@ -160,6 +209,25 @@ async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<
 
 const tagged = { security: [{ bearer: [] }], tags: ['tasks'] };
 const version = versionField.optional().openapi({ description: 'the task version you read (or send If-Match); a stale one is refused with 409' });
+
+/** One evaluation, as POST /tasks/{id}/evaluate and each row of POST /tasks/evaluate take it. */
+const evaluateBody = z.object({
+  ...evaluateFields,
+  score: evaluateFields.score.openapi({ description: 'points awarded, 0 to the indicator’s points; computed from the scoring rule when absent' }),
+  version,
+});
+
+function evaluateInput(c: Context<AppEnv>, task: TaskRow, body: z.infer<typeof evaluateBody>, expected: number | undefined) {
+  return { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expected, decision: body.decision, score: body.score, reason: body.reason, deadline: body.deadline ? new Date(body.deadline).toISOString() : undefined };
+}
+
+/** A row's refusal as the single-task endpoint would have answered it; a field is named within the row. */
+function rowFailure(taskId: string, err: unknown, row: number) {
+  if (!(err instanceof DomainError)) throw err;
+  const field = typeof err.details?.field === 'string' ? err.details.field : undefined;
+  const rowField = field === undefined ? undefined : field.startsWith('items[') ? field : `items[${row}].${field}`;
+  return { taskId, status: err.status, error: { code: err.code, message: err.message, ...(rowField ? { field: rowField } : {}) } };
+}
 const verbResponses = { 200: jsonOk(taskSchema, 'the task after the action'), ...authErrors, ...conflictError, ...unprocessable };
 
 /** Tasks: each user's inbox, one task with its history, and the verbs 领办 反馈 评价 退出. */
@@ -172,7 +240,7 @@ tasks.openapi(
     ...tagged,
     method: 'get',
     path: '/tasks',
-    summary: 'The caller’s inbox: the tasks they may see, by deadline, with filters and cursor paging',
+    summary: 'The caller’s inbox: the tasks they may see, by deadline (or last change), with filters and cursor paging',
     request: {
       query: z.object({
         planId: z.string().uuid().optional(),
@@ -183,6 +251,7 @@ tasks.openapi(
         townshipId: z.string().uuid().optional(),
         dueBefore: instant().optional(),
         light: z.enum(lightOrder).optional(),
+        sort: z.enum(['deadline', 'changed']).default('deadline').openapi({ description: 'deadline: soonest first; changed: longest unchanged first (a review queue, oldest report first)' }),
         cursor: text('short', { max: 200 }).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
@@ -199,13 +268,13 @@ tasks.openapi(
     },
   }),
   async (c) => {
-    const { cursor, limit, ...filter } = c.req.valid('query');
+    const { cursor, limit, sort, ...filter } = c.req.valid('query');
     const [rows, lights] = await Promise.all([
-      listTasks(c.var.sql, c.var.user, { ...filter, after: cursor ? decodeCursor(cursor) : undefined, limit: limit + 1 }),
+      listTasks(c.var.sql, c.var.user, { ...filter, sort, after: cursor ? decodeCursor(cursor, sort) : undefined, limit: limit + 1 }),
       inboxLights(c.var.sql, c.var.user, filter),
     ]);
     const page = rows.slice(0, limit);
-    return c.json({ items: page.map(present), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null, lights }, 200);
+    return c.json({ items: page.map(present), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!, sort) : null, lights }, 200);
   },
 );
 
@@ -218,9 +287,7 @@ tasks.openapi(
     request: { params: idParam },
     responses: {
       200: jsonOk(
-        taskSchema.extend({
-          reports: z.array(z.record(z.string(), z.unknown())),
-          history: z.array(z.record(z.string(), z.unknown())),
+        taskDetailSchema.extend({
           ladder: ladderOutlookSchema.nullable().openapi({ description: 'when the guidance ladder presses this task if it is not done; null once approved or exited' }),
         }),
       ),
@@ -240,7 +307,7 @@ tasks.openapi(
     const done = task.state === 'approved' || task.state === 'exited';
     const ladder = done ? null : check.outlook(escalationSchema.parse(plan?.escalation ?? {}), task.indicator, new Date(task.deadline).toISOString());
     c.header('ETag', `"${task.version}"`);
-    return c.json({ ...present(task), reports, history, ladder }, 200);
+    return c.json({ ...present(task), reports: reports.map(presentReport), history: history.map(presentEvent), ladder }, 200);
   },
 );
 
@@ -302,13 +369,7 @@ tasks.openapi(
     middleware: [requireRole('township_officer', 'district_admin', 'department_staff'), idempotent()] as const,
     request: {
       params: idParam,
-      ...jsonBody(
-        z.object({
-          ...evaluateFields,
-          score: evaluateFields.score.openapi({ description: 'points awarded, 0 to the indicator’s points; computed from the scoring rule when absent' }),
-          version,
-        }),
-      ),
+      ...jsonBody(evaluateBody),
     },
     responses: verbResponses,
   }),
@@ -320,8 +381,94 @@ tasks.openapi(
       checkPlanDate(body.deadline, task.year, 'deadline');
       await checkTaskDeadline(c, task.planId, task.indicator, body.deadline);
     }
-    const input = { taskId: task.id, actor: actorOf(c.var.user), expectedVersion: expectedVersion(c, body), decision: body.decision, score: body.score, reason: body.reason, deadline: body.deadline ? new Date(body.deadline).toISOString() : undefined };
+    const input = evaluateInput(c, task, body, expectedVersion(c, body));
     return act(c, task, (h, updateId) => h.executeUpdate(evaluateUpdate, { args: [input], updateId }));
+  },
+);
+
+const bulkResultSchema = z
+  .object({
+    taskId: z.string(),
+    status: z.number().openapi({ description: 'what this row alone would have answered: 200, or the 4xx of its refusal' }),
+    task: taskSchema.optional().openapi({ description: 'the task after the action (status 200)' }),
+    error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }).optional().openapi({ description: 'why this row was refused; `field` is e.g. items[3].deadline' }),
+  })
+  .openapi('BulkEvaluateResult');
+
+/** Rows for one unit go to its workflow one after another; this many units at a time. */
+const bulkParallelUnits = 8;
+
+tasks.openapi(
+  createRoute({
+    ...tagged,
+    method: 'post',
+    path: '/tasks/evaluate',
+    summary: '批量评价: approve or return many tasks in one request; each row succeeds or fails on its own',
+    description:
+      'Rows are checked and applied independently with the same rules as POST /tasks/{id}/evaluate; the answer lists every row in the order sent. ' +
+      'With an Idempotency-Key a retried request applies each row at most once and gets the first answer again.',
+    middleware: [requireRole('township_officer', 'district_admin', 'department_staff'), idempotent()] as const,
+    request: { ...jsonBody(z.object({ items: z.array(evaluateBody.extend({ taskId: z.string().uuid() })).min(1).max(500) })) },
+    responses: {
+      200: jsonOk(z.object({ results: z.array(bulkResultSchema), succeeded: z.number(), failed: z.number() }), 'one result per row, in the order sent'),
+      ...authErrors,
+      ...unprocessable,
+    },
+  }),
+  async (c) => {
+    const { items } = c.req.valid('json');
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (seen.has(item.taskId)) throw invalid(`items[${i}].taskId`, `the same task as items[${seen.get(item.taskId)}]`);
+      seen.set(item.taskId, i);
+    });
+    const results: z.infer<typeof bulkResultSchema>[] = new Array(items.length);
+    const byUnit = new Map<string, number[]>();
+    const tasksByRow = new Map<number, TaskRow>();
+    // Checks first: rows refused here never reach a workflow.
+    await Promise.all(
+      items.map(async (item, i) => {
+        try {
+          const task = await loadForAction(c, item.taskId, 'evaluate');
+          if (item.decision === 'approve' && item.score !== undefined) throwIf(scoreProblem(task.maxPoints, item.score));
+          if (item.decision === 'return' && item.deadline) {
+            checkPlanDate(item.deadline, task.year, 'deadline');
+            await checkTaskDeadline(c, task.planId, task.indicator, item.deadline);
+          }
+          tasksByRow.set(i, task);
+          const key = unitTasksWorkflowId(task.planId, task.orgId);
+          byUnit.set(key, [...(byUnit.get(key) ?? []), i]);
+        } catch (err) {
+          results[i] = rowFailure(item.taskId, err, i);
+        }
+      }),
+    );
+    const queues = [...byUnit.entries()];
+    const runUnit = async ([workflowId, rows]: [string, number[]]) => {
+      const handle = c.var.temporal.workflow.getHandle(workflowId);
+      for (const i of rows) {
+        const item = items[i]!;
+        const task = tasksByRow.get(i)!;
+        const effect = c.get('effectId');
+        const updateId = effect ? `${effect}:${task.id}` : undefined;
+        try {
+          const input = evaluateInput(c, task, item, item.version);
+          try {
+            await withinTime(retryWhileBusy(() => handle.executeUpdate(evaluateUpdate, { args: [input], updateId }), 30_000), 30_000, 'retry with the same Idempotency-Key; each row applies at most once');
+          } catch (err) {
+            if (err instanceof DomainError) throw err;
+            mapWorkflowFailure(err);
+          }
+          const fresh = (await findTaskInScope(c.var.sql, c.var.user, task.id))!;
+          results[i] = { taskId: task.id, status: 200, task: present(fresh) };
+        } catch (err) {
+          results[i] = rowFailure(task.id, err, i);
+        }
+      }
+    };
+    for (let start = 0; start < queues.length; start += bulkParallelUnits) await Promise.all(queues.slice(start, start + bulkParallelUnits).map(runUnit));
+    const succeeded = results.filter((r) => r.status === 200).length;
+    return c.json({ results, succeeded, failed: results.length - succeeded }, 200);
   },
 );
 

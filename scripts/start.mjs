@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError, buildTemporal, planPostgres, planTemporal } from './lib/tools.mjs';
 import { ensureDependencies, startPostgres, startTemporal, stopProcess } from './lib/services.mjs';
+import { ensureWebBuild } from './build-web.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(root, process.env.DATA_DIR || '.data');
@@ -90,6 +91,8 @@ async function main() {
   const temporalPlan = planTemporal();
   const postgresPlan = planPostgres();
   await ensureDependencies(root, say);
+  // The browser app, built by Vite when the build is missing or older than its sources; the API serves it at /.
+  await ensureWebBuild(say);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const secrets = loadSecrets();
 
@@ -133,11 +136,12 @@ async function main() {
   const apiUrl = process.env.PUBLIC_URL || `http://${process.env.HOST || '127.0.0.1'}:${port}`;
   await waitReady(`http://127.0.0.1:${port}/readyz`, 60_000);
   say('');
+  say(`App          ${apiUrl}/   (phone pages for union chairs: ${apiUrl}/m/)`);
   say(`API          ${apiUrl}/api/v1`);
   say(`API docs     ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`);
   if (temporalUi) say(`Temporal UI  ${temporalUi}`);
   say(`data         ${dataDir}`);
-  say('log in: POST /api/v1/auth/login {"login":"district","password":"jianjia-demo"}');
+  say(`log in at ${apiUrl}/ (or POST /api/v1/auth/login {"login":"district","password":"jianjia-demo"})`);
   say('  demo logins: district, dept-org, township-01..township-24, unit-0001..; password jianjia-demo');
   say('Ctrl-C stops everything; the next npm start finds the data where it was.');
 }

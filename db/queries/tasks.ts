@@ -54,7 +54,9 @@ export interface TaskFilter {
   townshipId?: string;
   dueBefore?: string;
   light?: string;
-  after?: { deadline: string; id: string };
+  /** deadline (soonest first, the default) or changed (longest unchanged first: a review queue's oldest report). */
+  sort?: 'deadline' | 'changed';
+  after?: { at: string; id: string };
   limit: number;
 }
 
@@ -69,13 +71,15 @@ const filtered = (sql: Sql, user: CurrentUser, f: Omit<TaskFilter, 'after' | 'li
   ${f.dueBefore ? sql`and t.deadline < ${f.dueBefore}` : sql``}
   ${f.light ? sql`and t.light = ${f.light}` : sql``}`;
 
-/** An inbox page ordered by deadline, then id; `after` is the last row of the previous page. */
+/** An inbox page ordered by deadline (or by last change), then id; `after` is the last row of the previous page. */
 export async function listTasks(sql: Sql, user: CurrentUser, f: TaskFilter): Promise<TaskRow[]> {
+  // Milliseconds, as the cursor carries them: a microsecond key would repeat a row across pages.
+  const key = f.sort === 'changed' ? sql`date_trunc('milliseconds', t.updated_at)` : sql`t.deadline`;
   return sql<TaskRow[]>`
     select ${columns(sql)} from tasks t join orgs o on o.id = t.org_id
     where ${filtered(sql, user, f)}
-      ${f.after ? sql`and (t.deadline, t.id) > (${f.after.deadline}::timestamptz, ${f.after.id}::uuid)` : sql``}
-    order by t.deadline, t.id
+      ${f.after ? sql`and (${key}, t.id) > (${f.after.at}::timestamptz, ${f.after.id}::uuid)` : sql``}
+    order by ${key}, t.id
     limit ${f.limit}`;
 }
 

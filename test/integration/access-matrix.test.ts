@@ -72,6 +72,8 @@ const rows: Row[] = [
   { method: 'POST', path: '/api/v1/tasks/{id}/claim', url: (i) => `/api/v1/tasks/${i.task}/claim`, body: () => ({ responsible: '某人' }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
   { method: 'POST', path: '/api/v1/tasks/{id}/report', url: (i) => `/api/v1/tasks/${i.task}/report`, body: () => ({ value: 1, final: true }), refused: { chair: 404, otherOfficer: 404, dept: 403 } },
   { method: 'POST', path: '/api/v1/tasks/{id}/evaluate', url: (i) => `/api/v1/tasks/${i.task}/evaluate`, body: () => ({ decision: 'approve' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
+  // Officers and department staff may call it; each row outside their subtree or department is refused on its own (below).
+  { method: 'POST', path: '/api/v1/tasks/evaluate', url: () => '/api/v1/tasks/evaluate', body: (i) => ({ items: [{ taskId: i.task, decision: 'approve' }] }), refused: { chair: 403 } },
   { method: 'POST', path: '/api/v1/tasks/{id}/exit', url: (i) => `/api/v1/tasks/${i.task}/exit`, body: () => ({ reason: '不适用' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
   { method: 'POST', path: '/api/v1/tasks/{id}/extend', url: (i) => `/api/v1/tasks/${i.task}/extend`, body: () => ({ deadline: '2031-12-20T00:00:00Z', reason: '延期测试' }), refused: { chair: 403, otherOfficer: 404, dept: 403 } },
   { method: 'PUT', path: '/api/v1/plans/{id}/escalation', url: (i) => `/api/v1/plans/${i.plan}/escalation`, body: () => ({ orderResponse: 'P7D', summonsAfter: 'P3D' }), refused: { chair: 403, otherOfficer: 403, dept: 403 } },
@@ -241,5 +243,17 @@ describe('access-control matrix', () => {
     const missing = await s.call('GET', '/api/v1/orgs/00000000-0000-4000-8000-000000000000', { token: officer });
     expect(hidden.status).toBe(missing.status);
     expect(hidden.body).toEqual(missing.body);
+  });
+
+  it('POST /api/v1/tasks/evaluate refuses each row outside the caller’s subtree or department, as the single-task verb would, and changes nothing', async () => {
+    const before = await fingerprint();
+    const expected: Record<'otherOfficer' | 'dept', number> = { otherOfficer: 404, dept: 403 };
+    for (const [caller, status] of Object.entries(expected) as ['otherOfficer' | 'dept', number][]) {
+      const res = await s.call('POST', '/api/v1/tasks/evaluate', { token: await s.token(logins[caller]), body: { items: [{ taskId: ids.task, decision: 'approve' }] } });
+      expect(res.status, caller).toBe(200);
+      expect(res.body, caller).toMatchObject({ succeeded: 0, failed: 1, results: [{ taskId: ids.task, status }] });
+      if (status === 404) expect(res.body.results[0].error.message).not.toMatch(/FY-|工会/);
+    }
+    expect(await fingerprint()).toEqual(before);
   });
 });

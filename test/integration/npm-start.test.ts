@@ -57,6 +57,12 @@ describe('npm start', () => {
     const first = await npmStart(ports);
     expect(first.output()).toContain(`${api}/docs`);
     expect(first.output()).toContain(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+    // The app's address is the first thing printed once it is up, and the app is there.
+    const ready = first.output().slice(first.output().indexOf('[jianjia] \n'));
+    expect(ready.split('\n').find((l) => l.includes('http'))).toContain(`App          ${api}/`);
+    const app = await fetch(`${api}/plans`);
+    expect(app.status).toBe(200);
+    expect(await app.text()).toContain('<div id="app">');
 
     expect((await fetch(`${api}/readyz`)).status).toBe(200);
     const doc = await json(fetch(`${api}/openapi.json`));

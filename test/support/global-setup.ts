@@ -7,6 +7,7 @@ import { workflowsPath } from '../../lib/worker';
 import { connect } from '../../db/client';
 import { migrate } from '../../db/migrate';
 import { ensureDefaultCatalogue } from '../../db/queries/catalogue';
+import { ensureWebBuild } from '../../scripts/build-web.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,6 +38,8 @@ export default async function setup(project: TestProject) {
   const bundlePath = path.join(process.env.JIANJIA_SCRATCH ?? os.tmpdir(), `workflow-bundle-${process.pid}.js`);
   writeFileSync(bundlePath, bundle.code);
   project.provide('workflowBundle', bundlePath);
+  // The API serves the built browser app; the browser tests walk it. Built only when its sources changed.
+  await ensureWebBuild((line) => console.log(`[web] ${line}`));
   return async () => {
     await admin.unsafe(`drop database if exists ${template} with (force)`);
     await admin.end();

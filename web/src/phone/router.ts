@@ -1,0 +1,20 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { loadSession, setUnauthorizedHandler } from '@/api/client';
+
+/** The phone pages for grassroots chairs, under /m/. */
+export const router = createRouter({
+  history: createWebHistory('/m/'),
+  routes: [
+    { path: '/login', component: () => import('./LoginPage.vue'), meta: { public: true } },
+    { path: '/', component: () => import('./TasksPage.vue') },
+    { path: '/tasks/:id', component: () => import('./TaskPage.vue'), props: true },
+    { path: '/notices', component: () => import('./NoticesPage.vue') },
+    { path: '/orders', component: () => import('./OrdersPage.vue') },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+});
+
+router.beforeEach((to) => {
+  if (!to.meta.public && !loadSession()) return { path: '/login', query: { next: to.fullPath } };
+});
+setUnauthorizedHandler(() => void router.push('/login'));
