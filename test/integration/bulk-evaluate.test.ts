@@ -134,7 +134,7 @@ describe('bulk evaluation', () => {
     const officer = await s.token('township-01');
     const [, , d] = u1;
     const id = d?.id ?? u2[0]!.id;
-    const twice = await s.call('POST', '/api/v1/tasks/evaluate', { token: officer, body: { items: [{ taskId: id, decision: 'approve' }, { taskId: id, decision: 'return', reason: 'x' }] } });
+    const twice = await s.call('POST', '/api/v1/tasks/evaluate', { token: officer, body: { items: [{ taskId: id, decision: 'approve' }, { taskId: id, decision: 'return', reason: '材料不全' }] } });
     expect(twice.status).toBe(422);
     expect(twice.body.error.field).toBe('items[1].taskId');
     const chair = await s.call('POST', '/api/v1/tasks/evaluate', { token: await s.token('unit-0001'), body: { items: [{ taskId: id, decision: 'approve' }] } });
