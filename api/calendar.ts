@@ -25,7 +25,7 @@ import { linkBase } from './deadlines';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { authErrors, errorSchema, jsonBody, jsonOk, unprocessable } from './schemas';
-import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
+import { sendUpdate } from './temporal-errors';
 
 const tagged = { security: [{ bearer: [] }], tags: ['calendar'] };
 const yearParam = z.object({
@@ -209,19 +209,14 @@ calendarApi.openapi(
       const after = calendarWith(builtIn, stored);
       const before = 'before' in saved ? saved.before! : after;
       const byPlan = await unitsCountingYear(sql, year, before, after);
-      try {
-        for (const [planId, units] of byPlan) {
-          const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(planId));
-          const result = await withinTime(
-            retryWhileBusy(() => handle.executeUpdate(rearmUpdate, { args: [{ actor: actorOf(user), units }] }), 120_000),
-            120_000,
-            'the calendar is saved; send the same calendar again to re-arm the units that did not hear of it',
-          );
-          rearmedUnits += result.units;
-        }
-      } catch (err) {
-        if (err instanceof DomainError) throw err;
-        mapWorkflowFailure(err);
+      for (const [planId, units] of byPlan) {
+        const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(planId));
+        const result = await sendUpdate(
+          () => handle.executeUpdate(rearmUpdate, { args: [{ actor: actorOf(user), units }] }),
+          120_000,
+          'the calendar is saved; send the same calendar again to re-arm the units that did not hear of it',
+        );
+        rearmedUnits += result.units;
       }
       await markRearmed(sql, year, saved.revision);
     }

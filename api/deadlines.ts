@@ -7,6 +7,7 @@ import { currentCalendar, noteProvisionalYears } from '../db/queries/calendar';
 import type { WorkingCalendar } from '../lib/calendar';
 import { escalationSchema, ladderOutlook, policyFor, type Escalation, type LadderOutlook } from '../lib/escalation';
 import type { AppEnv } from './context';
+import { invalid } from '../lib/errors';
 
 /** The calendar one request works with, and the years its deadlines had to count Monday–Friday. */
 export interface DeadlineCheck {
@@ -75,4 +76,15 @@ export async function planProvisionalYears(
     result.set(p.id, [...years].sort((a, b) => a - b));
   }
   return result;
+}
+
+/**
+ * The ladder policy must name only the plan's indicators. Every deadline's ladder is worked out now, so the
+ * years it has to count Monday–Friday (holidays not entered yet) are known and the admins can be told.
+ */
+export function checkEscalation(check: DeadlineCheck, escalation: Escalation, codes: string[], deadline: string, deadlines: Record<string, string>) {
+  for (const code of Object.keys(escalation.indicators ?? {})) {
+    if (!codes.includes(code)) throw invalid(`escalation.indicators.${code}`, 'not an indicator of this plan');
+  }
+  for (const code of codes) check.outlook(escalation, code, deadlines[code] ?? deadline);
 }

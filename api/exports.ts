@@ -13,7 +13,7 @@ import type { CurrentUser } from './context';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { authErrors, idParam, unprocessable } from './schemas';
-import { explain } from './standing';
+import { explain } from './index-explanation';
 import { sliceFor, standingPlan, type StandingPlan } from './standing-scope';
 import {
   addSheet,

@@ -11,12 +11,12 @@ import { rearmUpdate, planCycleWorkflowId } from '../workflows/plan-cycle.contra
 import { actorOf } from './actor';
 import { idempotent } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
-import { orgLightSchema } from './orgs/routes';
 import { deadlineCheck, noteProvisional } from './deadlines';
-import { checkEscalation, planInScope } from './plans';
+import { planInScope } from '../db/queries/plans';
+import { checkEscalation } from './deadlines';
 import { newRouter } from './router';
-import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
-import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
+import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable, orgLightSchema } from './schemas';
+import { sendUpdate } from './temporal-errors';
 
 const tagged = { security: [{ bearer: [] }], tags: ['guidance ladder'] };
 
@@ -53,17 +53,12 @@ planLadder.openapi(
     });
     if (plan.status === 'draft') return c.json({ escalation, rearmedUnits: 0 }, 200);
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
-    try {
-      const result = await withinTime(
-        retryWhileBusy(() => handle.executeUpdate(rearmUpdate, { args: [{ actor: actorOf(user) }] }), 120_000),
-        120_000,
-        'the policy is saved; send it again to re-arm the units that did not hear of it',
-      );
-      return c.json({ escalation, rearmedUnits: result.units }, 200);
-    } catch (err) {
-      if (err instanceof DomainError) throw err;
-      mapWorkflowFailure(err);
-    }
+    const result = await sendUpdate(
+      () => handle.executeUpdate(rearmUpdate, { args: [{ actor: actorOf(user) }] }),
+      120_000,
+      'the policy is saved; send it again to re-arm the units that did not hear of it',
+    );
+    return c.json({ escalation, rearmedUnits: result.units }, 200);
   },
 );
 

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { reconcileTasks } from '../activities/reconcile';
 import { appendAudit } from '../db/queries/audit';
 import { requireRole, requireUser } from './middleware/auth';
-import { planInScope } from './plans';
+import { planInScope } from '../db/queries/plans';
 import { newRouter } from './router';
 import { authErrors, idParam, jsonOk } from './schemas';
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { orgScopeCondition } from '../db/scope';
 import { requireUser } from './middleware/auth';
-import { planInScope } from './plans';
+import { planInScope } from '../db/queries/plans';
 import { newRouter } from './router';
 import { authErrors, idParam, jsonOk } from './schemas';
 

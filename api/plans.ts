@@ -9,7 +9,8 @@ import { planProgress } from '../db/queries/tasks';
 import { isLooser, type Indicator } from '../indicators';
 import { parseIsoDuration } from '../lib/duration';
 import { escalationSchema, type Escalation } from '../lib/escalation';
-import { deadlineCheck, noteProvisional, planProvisionalYears, type DeadlineCheck } from './deadlines';
+import { checkEscalation, deadlineCheck, noteProvisional, planProvisionalYears } from './deadlines';
+import { planColumns, planInScope, type PlanRecord } from '../db/queries/plans';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { valueProblem } from '../workflows/task-rules';
 import { closeUpdate, dispatchUpdate, planCycleWorkflowId, type UnitOverride } from '../workflows/plan-cycle.contract';
@@ -20,7 +21,7 @@ import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { actorOf } from './actor';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
-import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
+import { sendUpdate } from './temporal-errors';
 
 const isoDateTime = instant();
 /** An indicator code as a key or list entry. */
@@ -59,20 +60,6 @@ const progressSchema = z.object({
   ),
 });
 
-interface PlanRecord {
-  id: string;
-  districtId: string;
-  year: number;
-  name: string;
-  deadline: Date;
-  catalogueVersion: number;
-  indicators: string[];
-  targets: Record<string, number>;
-  deadlines: Record<string, string>;
-  escalation: Record<string, unknown>;
-  autoDispatchAfter: string | null;
-  status: 'draft' | 'issued' | 'closing' | 'closed';
-}
 
 /** Plans as the API shows them, each with the years its ladder counts provisionally. */
 async function presentPlans(sql: Sql, plans: PlanRecord[]) {
@@ -84,33 +71,10 @@ async function presentPlans(sql: Sql, plans: PlanRecord[]) {
 }
 const presentPlan = async (sql: Sql, plan: PlanRecord) => (await presentPlans(sql, [plan]))[0]!;
 
-const planColumns = (sql: Sql) => sql`
-  id, district_id as "districtId", year, name, deadline, catalogue_version as "catalogueVersion", indicators,
-  targets, deadlines, escalation, auto_dispatch_after as "autoDispatchAfter", status`;
-
-/** The plan if it belongs to the caller's district; 404 otherwise. */
-export async function planInScope(sql: Sql, user: CurrentUser, id: string): Promise<PlanRecord> {
-  const [plan] = await sql<PlanRecord[]>`
-    select ${planColumns(sql)} from plans where id = ${id} and district_id = ${user.districtId}`;
-  if (!plan) throw notFound('plan');
-  return plan;
-}
-
 /** A target fits the indicator's measure by the same rule as a reported value (workflows/task-rules.ts). */
 function checkTarget(indicator: Indicator, value: number, field: string) {
   const problem = valueProblem(indicator, value, field);
   if (problem) throw invalid(field, problem.message.slice(field.length + 2));
-}
-
-/**
- * The ladder policy must name only the plan's indicators. Every deadline's ladder is worked out now, so the
- * years it has to count Monday–Friday (holidays not entered yet) are known and the admins can be told.
- */
-export function checkEscalation(check: DeadlineCheck, escalation: Escalation, codes: string[], deadline: string, deadlines: Record<string, string>) {
-  for (const code of Object.keys(escalation.indicators ?? {})) {
-    if (!codes.includes(code)) throw invalid(`escalation.indicators.${code}`, 'not an indicator of this plan');
-  }
-  for (const code of codes) check.outlook(escalation, code, deadlines[code] ?? deadline);
 }
 
 const districtAdmin = requireRole('district_admin');
@@ -321,21 +285,13 @@ plans.openapi(
       return { unitId: o.unitId, indicator: o.indicator, target: o.target, deadline: o.deadline, notApplicable: o.notApplicable };
     });
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
-    try {
-      const result = await withinTime(
-        retryWhileBusy(
-          () => handle.executeUpdate(dispatchUpdate, { args: [{ townshipId, unitIds: body.units, overrides, actor: actorOf(user) }], updateId: c.get('effectId') }),
-          updateTimeoutMs * 5,
-        ),
-        updateTimeoutMs * 5,
-        'retry with the same Idempotency-Key; units already dispatched are not dispatched twice',
-      );
-      await noteProvisional(c, check);
-      return c.json(result, 200);
-    } catch (err) {
-      if (err instanceof DomainError) throw err;
-      mapWorkflowFailure(err);
-    }
+    const result = await sendUpdate(
+      () => handle.executeUpdate(dispatchUpdate, { args: [{ townshipId, unitIds: body.units, overrides, actor: actorOf(user) }], updateId: c.get('effectId') }),
+      updateTimeoutMs * 5,
+      'retry with the same Idempotency-Key; units already dispatched are not dispatched twice',
+    );
+    await noteProvisional(c, check);
+    return c.json(result, 200);
   },
 );
 
@@ -353,16 +309,11 @@ plans.openapi(
     const plan = await planInScope(c.var.sql, c.var.user, c.req.valid('param').id);
     if (plan.status !== 'issued') throw conflict(`the plan is ${plan.status}; only an issued plan is closed`, { state: plan.status });
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
-    try {
-      const result = await withinTime(
-        retryWhileBusy(() => handle.executeUpdate(closeUpdate, { args: [{ actor: actorOf(c.var.user) }], updateId: c.get('effectId') }), updateTimeoutMs * 5),
-        updateTimeoutMs * 5,
-        'retry with the same Idempotency-Key',
-      );
-      return c.json(result, 200);
-    } catch (err) {
-      if (err instanceof DomainError) throw err;
-      mapWorkflowFailure(err);
-    }
+    const result = await sendUpdate(
+      () => handle.executeUpdate(closeUpdate, { args: [{ actor: actorOf(c.var.user) }], updateId: c.get('effectId') }),
+      updateTimeoutMs * 5,
+      'retry with the same Idempotency-Key',
+    );
+    return c.json(result, 200);
   },
 );

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { lightOrder } from '../db/queries/tasks';
 
 /** The error body every endpoint answers with on failure. */
 export const errorSchema = z
@@ -27,3 +28,11 @@ export const jsonOk = <T extends z.ZodType>(schema: T, description = 'OK') => ({
 
 export const uuid = z.string().uuid();
 export const idParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+/** An org's light: the worst colour among its tasks, with the count of each. */
+export const orgLightSchema = z
+  .object({
+    light: z.enum(lightOrder),
+    counts: z.object({ green: z.number(), blue: z.number(), yellow: z.number(), red: z.number() }),
+  })
+  .openapi('OrgLight');

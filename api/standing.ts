@@ -1,11 +1,9 @@
 // The 建家 index, live all year: rankings with their robustness, one unit explained point by point, the leaders'
 // one screen in one call, and snapshots for its trend line. Everything is scoped like the rest of the API.
 import { createRoute, z } from '@hono/zod-openapi';
-import { bandOf, bandSchema, CATEGORY_CODES, reweightedTotal, sizeClassOf, taskPoints, type Catalogue, type CategoryCode, type Indicator, type UnitType } from '../indicators';
-import type { Sql } from '../db/client';
+import { bandOf, bandSchema, CATEGORY_CODES, reweightedTotal, type Catalogue, type CategoryCode } from '../indicators';
 import {
   beijingDay,
-  explainedTasks,
   ladderFunnel,
   lightCounts,
   mostOverdue,
@@ -20,12 +18,12 @@ import {
   type Slice,
 } from '../db/queries/standing';
 import { publishedCatalogue } from '../db/queries/unit-index';
-import { forbidden, invalid, notFound } from '../lib/errors';
-import type { CurrentUser } from './context';
+import { forbidden, invalid } from '../lib/errors';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { authErrors, idParam, jsonOk } from './schemas';
-import { sliceFor, standingPlan, type StandingPlan } from './standing-scope';
+import { sliceFor, standingPlan } from './standing-scope';
+import { explain, presentUnit } from './index-explanation';
 
 const tagged = { security: [{ bearer: [] }], tags: ['index'] };
 const nullableNumber = z.number().nullable();
@@ -71,10 +69,6 @@ const rankedUnitSchema = z
 const lightsSchema = z.object({ green: z.number(), blue: z.number(), yellow: z.number(), red: z.number() }).openapi('LightCounts');
 
 const withCompletion = (r: Rollup) => ({ ...r, completion: r.applicableTasks > 0 ? Math.round((r.approvedTasks / r.applicableTasks) * 1e4) / 1e4 : 0 });
-const presentUnit = (u: RankedUnit) => {
-  const { unitType: _t, sizeClass: _s, ...rest } = u;
-  return rest;
-};
 
 /** The live index. */
 export const standing = newRouter();
@@ -184,19 +178,6 @@ const explanationSchema = z
   })
   .openapi('IndexExplanation');
 
-/** Where a task's target came from. */
-function targetSource(plan: StandingPlan, indicator: Indicator, unit: { unitType: string | null; members: number | null }, target: number) {
-  const sizeClass = unit.members === null ? undefined : sizeClassOf(unit.members);
-  const bySize = sizeClass ? indicator.targets.bySizeClass?.[sizeClass] : undefined;
-  const byType = unit.unitType ? indicator.targets.byUnitType?.[unit.unitType as UnitType] : undefined;
-  const district = plan.targets[indicator.code] ?? bySize ?? byType ?? indicator.targets.default;
-  if (target !== district) return 'township_override' as const;
-  if (plan.targets[indicator.code] !== undefined) return 'district_plan' as const;
-  if (bySize !== undefined) return 'size_class' as const;
-  if (byType !== undefined) return 'unit_type' as const;
-  return 'default' as const;
-}
-
 standing.openapi(
   createRoute({
     ...tagged,
@@ -208,50 +189,6 @@ standing.openapi(
   }),
   async (c) => c.json(await explain(c.var.sql, c.var.user, c.req.valid('param').id, c.req.valid('param').orgId), 200),
 );
-
-/** The explanation of one unit's index, checked against the caller's scope. */
-export async function explain(sql: Sql, user: CurrentUser, planId: string, orgId: string) {
-  const plan = await standingPlan(sql, user, planId);
-  const slice = sliceFor(user);
-  // A chair reads only their own unit; anyone else's is the same 404 as a unit that does not exist.
-  if (slice.orgId && slice.orgId !== orgId) throw notFound('unit index');
-  const [unit] = await rankedUnits(sql, plan.id, { ...slice, orgId });
-  if (!unit) throw notFound('unit index');
-  const [org] = await sql<{ unitType: string | null; members: number | null }[]>`select unit_type as "unitType", members from orgs where id = ${orgId}`;
-  const catalogue = await publishedCatalogue(sql, plan.catalogueVersion);
-  const byCode = new Map(catalogue.indicators.map((i) => [i.code, i]));
-  const final = plan.status === 'closing' || plan.status === 'closed';
-  const now = Date.now();
-  const indicators = (await explainedTasks(sql, plan.id, orgId))
-    .filter((t) => byCode.has(t.indicator))
-    .map((t) => {
-      const indicator = byCode.get(t.indicator)!;
-      const points = taskPoints(indicator, { state: t.state, points: t.points, deadlinePassed: new Date(t.deadline).getTime() < now }, { final });
-      return {
-        taskId: t.id,
-        code: t.indicator,
-        name: indicator.name.zh,
-        category: indicator.category,
-        gate: indicator.gate,
-        state: t.state,
-        target: t.target,
-        targetSource: targetSource(plan, indicator, org ?? { unitType: null, members: null }, t.target),
-        value: t.value,
-        points: t.points,
-        ...points,
-        exitReason: t.exitReason,
-        evidence: t.evidence,
-        reviews: t.reviews.map((r) => ({
-          at: new Date(r.at).toISOString(),
-          by: r.by,
-          action: r.action,
-          reason: typeof r.summary.reason === 'string' ? r.summary.reason : null,
-          points: typeof r.summary.points === 'number' ? r.summary.points : null,
-        })),
-      };
-    });
-  return { unit: presentUnit(unit), indicators };
-}
 
 const scopeQuery = z.object({
   scope: z

@@ -17,7 +17,7 @@ import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { checkEvidence } from '../db/queries/uploads';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
-import { mapWorkflowFailure, retryWhileBusy, withinTime } from './temporal-errors';
+import { sendUpdate } from './temporal-errors';
 
 const states = ['issued', 'dispatched', 'claimed', 'reported', 'returned', 'reviewed', 'approved', 'exited'] as const;
 
@@ -196,12 +196,7 @@ function checkPlanDate(value: string | undefined, year: number, field: string) {
 /** Send the verb to the unit's workflow, wait for it to land in PostgreSQL, and answer with the task as it now is. */
 async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<Context<AppEnv>['var']['temporal']['workflow']['getHandle']>, updateId: string | undefined) => Promise<unknown>) {
   const handle = c.var.temporal.workflow.getHandle(unitTasksWorkflowId(task.planId, task.orgId));
-  try {
-    await withinTime(retryWhileBusy(() => send(handle, c.get('effectId')), 30_000), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
-  } catch (err) {
-    if (err instanceof DomainError) throw err;
-    mapWorkflowFailure(err);
-  }
+  await sendUpdate(() => send(handle, c.get('effectId')), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
   const fresh = (await findTaskInScope(c.var.sql, c.var.user, task.id))!;
   c.header('ETag', `"${fresh.version}"`);
   return c.json(present(fresh), 200);
@@ -453,12 +448,7 @@ tasks.openapi(
         const updateId = effect ? `${effect}:${task.id}` : undefined;
         try {
           const input = evaluateInput(c, task, item, item.version);
-          try {
-            await withinTime(retryWhileBusy(() => handle.executeUpdate(evaluateUpdate, { args: [input], updateId }), 30_000), 30_000, 'retry with the same Idempotency-Key; each row applies at most once');
-          } catch (err) {
-            if (err instanceof DomainError) throw err;
-            mapWorkflowFailure(err);
-          }
+          await sendUpdate(() => handle.executeUpdate(evaluateUpdate, { args: [input], updateId }), 30_000, 'retry with the same Idempotency-Key; each row applies at most once');
           const fresh = (await findTaskInScope(c.var.sql, c.var.user, task.id))!;
           results[i] = { taskId: task.id, status: 200, task: present(fresh) };
         } catch (err) {

@@ -73,3 +73,17 @@ export async function retryWhileBusy<T>(send: () => Promise<T>, deadlineMs: numb
     }
   }
 }
+
+/**
+ * Send an update and wait for its answer, the one way the API does it: retried with back-off while the workflow is
+ * at its in-flight limit, bounded by `ms` (then a 503 saying how to retry safely), and a workflow's refusal mapped to
+ * the HTTP answer it stands for.
+ */
+export async function sendUpdate<T>(send: () => Promise<T>, ms: number, retryHint: string): Promise<T> {
+  try {
+    return await withinTime(retryWhileBusy(send, ms), ms, retryHint);
+  } catch (err) {
+    if (err instanceof DomainError) throw err;
+    mapWorkflowFailure(err);
+  }
+}

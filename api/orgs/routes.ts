@@ -17,16 +17,10 @@ import { sizeClassSchema, unitTypeSchema } from '../../indicators';
 import { conflict, forbidden, invalid, notFound } from '../../lib/errors';
 import type { CurrentUser } from '../context';
 import { requireRole, requireUser } from '../middleware/auth';
-import { planInScope } from '../plans';
+import { planInScope } from '../../db/queries/plans';
 import { newRouter } from '../router';
-import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from '../schemas';
+import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable, orgLightSchema } from '../schemas';
 
-export const orgLightSchema = z
-  .object({
-    light: z.enum(lightOrder),
-    counts: z.object({ green: z.number(), blue: z.number(), yellow: z.number(), red: z.number() }),
-  })
-  .openapi('OrgLight');
 
 export const orgSchema = z
   .object({
