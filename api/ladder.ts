@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { instant, planDateProblem, text } from '../lib/input';
-import { transaction, type Sql } from '../db/client';
+import { transaction } from '../db/client';
 import { appendAudit } from '../db/queries/audit';
-import { taskScope } from '../db/queries/tasks';
+import { findOrders, findSummons, planYear, recordOrderAnswer, recordSummonsOutcome, type OrderRow, type SummonsRow } from '../db/queries/ladder';
 import { conflict, forbidden, invalid, notFound } from '../lib/errors';
-import type { CurrentUser } from './context';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { checkEvidence } from '../db/queries/uploads';
@@ -37,26 +36,6 @@ const orderSchema = z
   })
   .openapi('SupervisionOrder');
 
-interface OrderRow {
-  id: string;
-  number: string;
-  taskId: string;
-  planId: string;
-  orgId: string;
-  orgName: string;
-  indicator: string;
-  issuerOrgId: string;
-  issuer: string;
-  taskDeadline: Date;
-  reason: string;
-  issuedAt: Date;
-  respondBy: Date;
-  responseText: string | null;
-  responseEvidence: string[] | null;
-  respondedAt: Date | null;
-  respondedBy: string | null;
-}
-
 const iso = (d: Date) => new Date(d).toISOString();
 const presentOrder = (o: OrderRow) => ({
   id: o.id,
@@ -76,17 +55,6 @@ const presentOrder = (o: OrderRow) => ({
   response: o.respondedAt ? { text: o.responseText!, evidence: o.responseEvidence ?? [], at: iso(o.respondedAt), by: o.respondedBy! } : null,
 });
 
-async function findOrders(sql: Sql, user: CurrentUser, where: ReturnType<typeof taskScope>, limit: number) {
-  return sql<OrderRow[]>`
-    select t.id, t.number, t.task_id as "taskId", t.plan_id as "planId", t.org_id as "orgId", o.name as "orgName", k.indicator,
-      t.issuer_org_id as "issuerOrgId", i.name as issuer, t.task_deadline as "taskDeadline", t.reason, t.issued_at as "issuedAt",
-      t.respond_by as "respondBy", t.response_text as "responseText", t.response_evidence as "responseEvidence",
-      t.responded_at as "respondedAt", t.responded_by as "respondedBy"
-    from supervision_orders t join orgs o on o.id = t.org_id join orgs i on i.id = t.issuer_org_id join tasks k on k.id = t.task_id
-    where ${taskScope(sql, user)} and ${where}
-    order by t.issued_at desc, t.number desc limit ${limit}`;
-}
-
 const summonsSchema = z
   .object({
     id: z.string(),
@@ -105,24 +73,6 @@ const summonsSchema = z
   })
   .openapi('Summons');
 
-interface SummonsRow {
-  id: string;
-  orderId: string;
-  orderNumber: string;
-  taskId: string;
-  planId: string;
-  orgId: string;
-  orgName: string;
-  summoner: string;
-  proposedAt: Date;
-  place: string;
-  createdAt: Date;
-  outcome: string | null;
-  heldAt: Date | null;
-  outcomeAt: Date | null;
-  outcomeBy: string | null;
-}
-
 const presentSummons = (s: SummonsRow) => ({
   id: s.id,
   orderId: s.orderId,
@@ -138,16 +88,6 @@ const presentSummons = (s: SummonsRow) => ({
   createdAt: iso(s.createdAt),
   outcome: s.outcomeAt ? { text: s.outcome!, heldAt: s.heldAt ? iso(s.heldAt) : null, at: iso(s.outcomeAt), by: s.outcomeBy! } : null,
 });
-
-async function findSummons(sql: Sql, user: CurrentUser, where: ReturnType<typeof taskScope>, limit: number) {
-  return sql<SummonsRow[]>`
-    select t.id, t.order_id as "orderId", so.number as "orderNumber", t.task_id as "taskId", t.plan_id as "planId", t.org_id as "orgId",
-      o.name as "orgName", sm.name as summoner, t.proposed_at as "proposedAt", t.place, t.created_at as "createdAt",
-      t.outcome, t.held_at as "heldAt", t.outcome_at as "outcomeAt", t.outcome_by as "outcomeBy"
-    from summons t join supervision_orders so on so.id = t.order_id join orgs o on o.id = t.org_id join orgs sm on sm.id = t.summoner_org_id
-    where ${taskScope(sql, user)} and ${where}
-    order by t.created_at desc, t.id limit ${limit}`;
-}
 
 /** 督办 and 约谈: listing, the unit's answer to an order, the district's record of a summons. */
 export const ladder = newRouter();
@@ -222,12 +162,7 @@ ladder.openapi(
     if (order.orgId !== user.orgId) throw forbidden('only the org the order is addressed to answers it');
     await checkEvidence(sql, body.evidence, order.orgId);
     await transaction(sql, async (tx) => {
-      const answered = await tx`
-        update supervision_orders set response_text = ${body.text}, response_evidence = ${body.evidence ?? []}::uuid[],
-          responded_at = now(), responded_by = ${user.login}
-        where id = ${order.id} and responded_at is null returning id`;
-      if (answered.length === 0) throw conflict(`order ${order.number} is already answered`, { state: 'answered' });
-      await tx`select refresh_task_light(${order.taskId})`;
+      if (!(await recordOrderAnswer(tx, order, body.text, body.evidence ?? [], user.login))) throw conflict(`order ${order.number} is already answered`, { state: 'answered' });
       await appendAudit(tx, { actor: user, action: 'order.respond', subjectType: 'task', subjectId: order.taskId, summary: { orderId: order.id, number: order.number, evidence: body.evidence?.length ?? 0 } });
     });
     const [fresh] = await findOrders(sql, user, sql`t.id = ${order.id}`, 1);
@@ -282,16 +217,11 @@ ladder.openapi(
     const [summons] = await findSummons(sql, user, sql`t.id = ${c.req.valid('param').id}`, 1);
     if (!summons) throw notFound('summons');
     if (body.heldAt !== undefined) {
-      const [plan] = await sql<{ year: number }[]>`select year from plans where id = ${summons.planId}`;
-      const outside = planDateProblem(body.heldAt, plan!.year);
+      const outside = planDateProblem(body.heldAt, await planYear(sql, summons.planId));
       if (outside) throw invalid('heldAt', outside);
     }
     await transaction(sql, async (tx) => {
-      const recorded = await tx`
-        update summons set outcome = ${body.outcome}, held_at = ${body.heldAt ?? null}, outcome_at = now(), outcome_by = ${user.login}
-        where id = ${summons.id} and outcome_at is null returning id`;
-      if (recorded.length === 0) throw conflict('this summons already has its outcome recorded', { state: 'recorded' });
-      await tx`select refresh_task_light(${summons.taskId})`;
+      if (!(await recordSummonsOutcome(tx, summons, body.outcome, body.heldAt ?? null, user.login))) throw conflict('this summons already has its outcome recorded', { state: 'recorded' });
       await appendAudit(tx, { actor: user, action: 'summons.outcome', subjectType: 'task', subjectId: summons.taskId, summary: { summonsId: summons.id } });
     });
     const [fresh] = await findSummons(sql, user, sql`t.id = ${summons.id}`, 1);
