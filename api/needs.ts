@@ -94,6 +94,9 @@ async function detail(sql: Sql, n: NeedRow) {
   return { ...present(n), thread: thread.map((m) => ({ ...m, at: iso(m.at)!, kind: m.kind as 'message' | 'ask' | 'system' })), merged };
 }
 
+/** The need as it now stands, for the answer to a verb the caller just made. */
+const reread = async (sql: Sql, user: CurrentUser, id: string) => detail(sql, (await findNeed(sql, sliceFor(user), id))!);
+
 /** The need, locked, if the caller may see it; 404 otherwise (the same as a need that does not exist). */
 async function needFor(tx: Sql, user: CurrentUser, id: string) {
   const need = await findNeed(tx, sliceFor(user), id, { lock: true });
@@ -168,7 +171,7 @@ needs.openapi(
       await appendAudit(tx, { actor: user, action: 'need.raise', subjectType: 'need', subjectId: row!.id, toState: ownDuty ? 'forwarded' : 'open', summary: { number, kind: body.kind, indicators: body.indicators ?? [] } });
       return row!.id;
     });
-    return c.json(await detail(sql, (await findNeed(sql, sliceFor(user), id))!), 201);
+    return c.json(await reread(c.var.sql, user, id), 201);
   },
 );
 
@@ -270,7 +273,7 @@ needs.openapi(
       if (!raiser) await needNotice(tx, need, base, `【需求回复】${need.number}`, `${need.title}：${body.ask ? '请补充情况：' : ''}${body.body.slice(0, 200)}`);
       return need;
     });
-    return c.json(await detail(sql, (await findNeed(sql, sliceFor(user), need.id))!), 200);
+    return c.json(await reread(c.var.sql, user, need.id), 200);
   },
 );
 
@@ -308,7 +311,7 @@ needs.openapi(
       await appendAudit(tx, { actor: user, action: 'need.tag', subjectType: 'need', subjectId: need.id, summary: body });
       return need;
     });
-    return c.json(await detail(c.var.sql, (await findNeed(c.var.sql, sliceFor(user), need.id))!), 200);
+    return c.json(await reread(c.var.sql, user, need.id), 200);
   },
 );
 
@@ -343,7 +346,7 @@ needs.openapi(
       await appendAudit(tx, { actor: user, action: 'need.merge', subjectType: 'need', subjectId: need.id, fromState: need.state, toState: 'merged', summary: { into: target.id, number: target.number } });
       return target;
     });
-    return c.json(await detail(c.var.sql, (await findNeed(c.var.sql, sliceFor(user), target.id))!), 200);
+    return c.json(await reread(c.var.sql, user, target.id), 200);
   },
 );
 
@@ -371,7 +374,7 @@ needs.openapi(
       await needNotice(tx, need, base, `【需求转报】${need.number}`, `${need.townshipName}转报：${need.title}。${comment.slice(0, 200)}`, ['admins']);
       return need;
     });
-    return c.json(await detail(c.var.sql, (await findNeed(c.var.sql, sliceFor(user), need.id))!), 200);
+    return c.json(await reread(c.var.sql, user, need.id), 200);
   },
 );
 
@@ -397,6 +400,6 @@ needs.openapi(
       await resolveNeeds(tx, [need], resolution, null, { id: user.id, login: user.login, orgId: user.orgId }, base);
       return need;
     });
-    return c.json(await detail(c.var.sql, (await findNeed(c.var.sql, sliceFor(user), need.id))!), 200);
+    return c.json(await reread(c.var.sql, user, need.id), 200);
   },
 );
