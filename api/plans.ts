@@ -10,7 +10,7 @@ import { isLooser, type Indicator } from '../indicators';
 import { parseIsoDuration } from '../lib/duration';
 import { escalationSchema, type Escalation } from '../lib/escalation';
 import { checkEscalation, deadlineCheck, noteProvisional, planProvisionalYears } from './deadlines';
-import { planColumns, planInScope, type PlanRecord } from '../db/queries/plans';
+import { districtPlans, insertPlan, planInScope, townshipUnits, type PlanRecord } from '../db/queries/plans';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { valueProblem } from '../workflows/task-rules';
 import { closeUpdate, dispatchUpdate, planCycleWorkflowId, type UnitOverride } from '../workflows/plan-cycle.contract';
@@ -135,12 +135,7 @@ plans.openapi(
     const check = await deadlineCheck(sql);
     checkEscalation(check, body.escalation ?? {}, codes, body.deadline, body.deadlines ?? {});
     const created = await transaction(sql, async (tx) => {
-      const [row] = await tx<{ id: string }[]>`
-        insert into plans (district_id, year, name, deadline, catalogue_version, indicators, targets, deadlines, escalation, auto_dispatch_after, created_by)
-        values (${c.var.user.districtId}, ${body.year}, ${body.name}, ${body.deadline}, ${version.version}, ${codes},
-          ${tx.json(body.targets ?? {})}, ${tx.json(body.deadlines ?? {})}, ${tx.json((body.escalation ?? {}) as never)},
-          ${body.autoDispatchAfter ?? null}, ${c.var.user.id})
-        returning id`;
+      const row = await insertPlan(tx, c.var.user, { ...body, catalogueVersion: version.version, indicators: codes });
       await appendAudit(tx, { actor: c.var.user, action: 'plan.create', subjectType: 'plan', subjectId: row!.id, toState: 'draft', summary: { year: body.year, indicators: codes.length } });
       await noteProvisional(c, check, tx);
       return row!;
@@ -153,8 +148,7 @@ plans.openapi(
   createRoute({ ...tagged, method: 'get', path: '/plans', summary: 'Plans of the caller’s district, newest first', responses: { 200: jsonOk(z.object({ items: z.array(planSchema) })), ...authErrors } }),
   async (c) => {
     const sql = c.var.sql;
-    const items = await sql<PlanRecord[]>`
-      select ${planColumns(sql)} from plans where district_id = ${c.var.user.districtId} order by created_at desc limit 200`;
+    const items = await districtPlans(sql, c.var.user);
     return c.json({ items: await presentPlans(sql, items) }, 200);
   },
 );
@@ -252,9 +246,7 @@ plans.openapi(
     const townshipId = user.role === 'township_officer' ? user.orgId : body.townshipId;
     if (user.role === 'township_officer' && body.townshipId && body.townshipId !== user.orgId) throw forbidden('you dispatch for your own township only');
     if (!townshipId) throw invalid('townshipId', 'name the township to dispatch for');
-    const units = await sql<{ id: string; level: 'grassroots'; unitType: string | null; sizeClass: string | null }[]>`
-      select id, level, unit_type as "unitType", size_class as "sizeClass" from orgs
-      where township_id = ${townshipId} and level = 'grassroots' and district_id = ${user.districtId}`;
+    const units = await townshipUnits(sql, user, townshipId);
     if (units.length === 0 && user.role === 'district_admin') throw invalid('townshipId', 'no such township in your district');
     const unitById = new Map(units.map((u) => [u.id, u]));
     body.units?.forEach((id, n) => {
