@@ -24,17 +24,40 @@ function loadSecrets() {
   return secrets;
 }
 
-/** Start a Node entry point under tsx in its own process group; exit of one stops everything. */
+/** How often a process may die within `RESTART_WINDOW_MS` before npm start gives up on it. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Start a Node entry point under tsx in its own process group, and keep it running: when it dies it is started again
+ * after a back-off (1 s, doubling to 30 s), with one line each time; after MAX_RESTARTS deaths within
+ * RESTART_WINDOW_MS npm start stops everything with a line saying which process kept failing.
+ */
 function startNode(name, entry, env) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: 'inherit', detached: true });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      say(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); shutting down.`);
-      shutdown(1);
-    }
-  });
-  stops.push(() => stopProcess(child, 20_000));
-  return child;
+  let child = null;
+  const deaths = [];
+  const launch = () => {
+    child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: 'inherit', detached: true });
+    say(`${name} started (pid ${child.pid})`);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const now = Date.now();
+      deaths.push(now);
+      while (deaths.length > 0 && deaths[0] < now - RESTART_WINDOW_MS) deaths.shift();
+      if (deaths.length > MAX_RESTARTS) {
+        say(`${name} stopped ${deaths.length} times within ${RESTART_WINDOW_MS / 60_000} minutes (last: ${signal ?? `exit ${code}`}); giving up and shutting down. See its log lines above.`);
+        shutdown(1);
+        return;
+      }
+      const wait = Math.min(1000 * 2 ** (deaths.length - 1), 30_000);
+      say(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); restarting in ${wait / 1000} s (${deaths.length} of ${MAX_RESTARTS} allowed in ${RESTART_WINDOW_MS / 60_000} minutes).`);
+      setTimeout(() => {
+        if (!stopping) launch();
+      }, wait);
+    });
+  };
+  launch();
+  stops.push(() => (child ? stopProcess(child, 20_000) : undefined));
 }
 
 function runNode(entry, args, env) {
