@@ -26,6 +26,19 @@ const sqlState = (err: unknown) => {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && (err as { severity?: unknown }).severity !== undefined ? code : undefined;
 };
 
+/** Connection failures of postgres.js and Node, and PostgreSQL's "connection exception" and shutdown states. */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+/** Whether a failure means a server we depend on is away for now (PostgreSQL down or restarting, Temporal unreachable). */
+function unavailable(err: unknown): 'database' | 'cycle service' | null {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (unavailableCodes.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code))) return 'database';
+    // gRPC UNAVAILABLE from Temporal's client.
+    if (code === 14 || (e instanceof Error && /\b14 UNAVAILABLE\b/.test(e.message))) return 'cycle service';
+  }
+  return null;
+}
+
 /**
  * app.onError: domain errors keep their status; anything unexpected is a logged 500 with no internals.
  * Server-side failures carry the request id in the body (every answer has it in X-Request-Id).
@@ -49,6 +62,16 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   }
   if (err instanceof HTTPException) {
     return c.json<ErrorBody>({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
+  }
+  const away = unavailable(err);
+  if (away) {
+    c.get('log')?.warn({ err }, `${away} unavailable`);
+    c.header('Retry-After', '5');
+    const changes = c.req.method !== 'GET' && c.req.method !== 'HEAD';
+    const advice = changes
+      ? 'it may or may not have been applied: retry with the same Idempotency-Key, which returns the first result if it was'
+      : 'retry shortly';
+    return c.json<ErrorBody>({ error: { code: 'unavailable', message: `the ${away} is unavailable right now; ${advice} (request id ${requestId})`, requestId } }, 503);
   }
   c.get('log')?.error({ err }, 'unhandled error');
   return c.json<ErrorBody>({ error: { code: 'internal', message: `internal error; request id ${requestId}`, requestId } }, 500);

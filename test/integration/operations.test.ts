@@ -74,3 +74,37 @@ describe('operations endpoints', () => {
     expect(res.body.error.code).toBe('not_found');
   });
 });
+
+describe('when PostgreSQL is away', () => {
+  it('answers 503 with Retry-After and says whether to retry with the same Idempotency-Key, never 500', async () => {
+    const { serve } = await import('@hono/node-server');
+    const { createApp } = await import('../../api/app');
+    const { connect } = await import('../../db/client');
+    const { createLogger } = await import('../../lib/log');
+    const { temporalClient } = await import('../../lib/temporal');
+    // A pool pointed at a port nobody listens on: every query fails to connect, as when the server is down.
+    const sql = connect('postgres://jianjia:x@127.0.0.1:1/jianjia', 1);
+    const app = createApp({ env: stack.env, sql, temporal: temporalClient(stack.env), log: createLogger('silent', 'api-test') });
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const { port } = server.address() as { port: number };
+    try {
+      const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'district', password: 'x' }) });
+      expect(login.status).toBe(503);
+      expect(login.headers.get('retry-after')).toBe('5');
+      const body = await login.json();
+      expect(body.error.code).toBe('unavailable');
+      expect(body.error.message).toContain('retry with the same Idempotency-Key');
+      // A read with a good token: the account is looked up in the database, which is away.
+      const { sign } = await import('hono/jwt');
+      const now = Math.floor(Date.now() / 1000);
+      const token = await sign({ sub: '00000000-0000-4000-8000-000000000000', iat: now, exp: now + 600 }, stack.env.JWT_SECRET, 'HS256');
+      const read = await fetch(`http://127.0.0.1:${port}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(read.status).toBe(503);
+      expect((await read.json()).error.message).toContain('retry shortly');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sql.end({ timeout: 1 });
+    }
+  });
+});
