@@ -29,35 +29,95 @@ const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 5 * 60_000;
 
 /**
- * Start a Node entry point under tsx in its own process group, and keep it running: when it dies it is started again
- * after a back-off (1 s, doubling to 30 s), with one line each time; after MAX_RESTARTS deaths within
- * RESTART_WINDOW_MS npm start stops everything with a line saying which process kept failing.
+ * What to do when `name` dies: the back-off before starting it again (1 s, doubling to 30 s), announced in one line,
+ * or null after MAX_RESTARTS deaths within RESTART_WINDOW_MS, when npm start stops everything and says so.
  */
+function restartPolicy(name) {
+  const deaths = [];
+  return (how) => {
+    const now = Date.now();
+    deaths.push(now);
+    while (deaths.length > 0 && deaths[0] < now - RESTART_WINDOW_MS) deaths.shift();
+    if (deaths.length > MAX_RESTARTS) {
+      say(`${name} stopped ${deaths.length} times within ${RESTART_WINDOW_MS / 60_000} minutes (last: ${how}); giving up and shutting down. See its log lines above.`);
+      shutdown(1);
+      return null;
+    }
+    const wait = Math.min(1000 * 2 ** (deaths.length - 1), 30_000);
+    say(`${name} stopped unexpectedly (${how}); restarting in ${wait / 1000} s (${deaths.length} of ${MAX_RESTARTS} allowed in ${RESTART_WINDOW_MS / 60_000} minutes).`);
+    return wait;
+  };
+}
+
+/** Start a Node entry point under tsx in its own process group, and start it again whenever it dies (restartPolicy). */
 function startNode(name, entry, env) {
   let child = null;
-  const deaths = [];
+  const died = restartPolicy(name);
   const launch = () => {
     child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: 'inherit', detached: true });
     say(`${name} started (pid ${child.pid})`);
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      const now = Date.now();
-      deaths.push(now);
-      while (deaths.length > 0 && deaths[0] < now - RESTART_WINDOW_MS) deaths.shift();
-      if (deaths.length > MAX_RESTARTS) {
-        say(`${name} stopped ${deaths.length} times within ${RESTART_WINDOW_MS / 60_000} minutes (last: ${signal ?? `exit ${code}`}); giving up and shutting down. See its log lines above.`);
-        shutdown(1);
-        return;
-      }
-      const wait = Math.min(1000 * 2 ** (deaths.length - 1), 30_000);
-      say(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); restarting in ${wait / 1000} s (${deaths.length} of ${MAX_RESTARTS} allowed in ${RESTART_WINDOW_MS / 60_000} minutes).`);
-      setTimeout(() => {
-        if (!stopping) launch();
-      }, wait);
+      const wait = died(signal ?? `exit ${code}`);
+      if (wait !== null) setTimeout(() => !stopping && launch(), wait);
     });
   };
   launch();
   stops.push(() => (child ? stopProcess(child, 20_000) : undefined));
+}
+
+/** Keep the embedded Temporal server running: started again on the same ports and data file whenever it dies. */
+function superviseTemporal(first, options) {
+  let current = first;
+  const died = restartPolicy('Temporal');
+  const watch = (server) => {
+    say(`Temporal started (pid ${server.child.pid})`);
+    server.child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const wait = died(signal ?? `exit ${code}`);
+      if (wait === null) return;
+      setTimeout(async () => {
+        if (stopping) return;
+        try {
+          current = await startTemporal(options);
+          watch(current);
+        } catch (err) {
+          say(`Temporal could not be started again (${err.message}); shutting down.`);
+          shutdown(1);
+        }
+      }, wait);
+    });
+  };
+  watch(first);
+  return () => current.stop();
+}
+
+/** Keep the embedded PostgreSQL running: its status is checked every 2 s and it is started again when it died. */
+function supervisePostgres(pg) {
+  const died = restartPolicy('PostgreSQL');
+  say(`PostgreSQL started (pid ${pg.pid()})`);
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (stopping || busy) return;
+    busy = true;
+    try {
+      if (await pg.running()) return;
+      const wait = died('not running');
+      if (wait === null) return;
+      await new Promise((r) => setTimeout(r, wait));
+      if (stopping) return;
+      await pg.restart();
+      say(`PostgreSQL started (pid ${pg.pid()})`);
+    } catch (err) {
+      say(`PostgreSQL could not be started again (${err.message}); trying again.`);
+    } finally {
+      busy = false;
+    }
+  }, 2000);
+  return async () => {
+    clearInterval(timer);
+    await pg.stop();
+  };
 }
 
 function runNode(entry, args, env) {
@@ -124,14 +184,15 @@ async function main() {
   if (temporalPlan.kind !== 'external') {
     const bin = temporalPlan.kind === 'build' ? await buildTemporal(temporalPlan.go, process.env, say) : temporalPlan.bin;
     say(`starting Temporal (${bin})...`);
-    const temporal = await startTemporal({
+    const options = {
       bin,
       dbFile: path.join(dataDir, 'temporal.db'),
       port: Number(process.env.TEMPORAL_PORT || 7233),
       uiPort: Number(process.env.TEMPORAL_UI_PORT || 8233),
       logFile: path.join(dataDir, 'logs', 'temporal.log'),
-    });
-    stops.push(temporal.stop);
+    };
+    const temporal = await startTemporal(options);
+    stops.push(superviseTemporal(temporal, options));
     temporalAddress = temporal.address;
     temporalUi = temporal.uiUrl;
   }
@@ -140,7 +201,7 @@ async function main() {
   if (postgresPlan.kind !== 'external') {
     say(`starting PostgreSQL (${postgresPlan.binDir})...`);
     const pg = await startPostgres({ binDir: postgresPlan.binDir, dir: path.join(dataDir, 'postgres'), port: Number(process.env.PG_PORT || 54329), log: say });
-    stops.push(pg.stop);
+    stops.push(supervisePostgres(pg));
     await ensureDatabase(pg.adminUrl);
     databaseUrl = pg.url;
   }

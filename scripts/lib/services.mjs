@@ -80,7 +80,7 @@ export async function startTemporal({ bin, dbFile, port, uiPort, logFile, namesp
       return false;
     }
   }, 120_000, child);
-  return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null, stop: () => stopProcess(child) };
+  return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null, stop: () => stopProcess(child), child };
 }
 
 /**
@@ -173,6 +173,18 @@ export async function startPostgres({ binDir, dir: wanted, port, log = () => {} 
     url: `${base}/jianjia`,
     port: configured,
     stop: () => pgTool(binDir, 'pg_ctl', ['stop', '-D', cluster, '-m', 'fast', '-w']).catch(() => {}),
+    /** Whether the server is running now (pg_ctl status). */
+    running: () => pgTool(binDir, 'pg_ctl', ['status', '-D', cluster]).then(() => true, () => false),
+    /** Start it again after it died (a stale postmaster.pid is pg_ctl's to handle). */
+    restart: () => pgTool(binDir, 'pg_ctl', ['start', '-D', cluster, '-l', logFile, '-w', '-t', '60']),
+    /** The postmaster's process id, from its pid file (null when not running). */
+    pid: () => {
+      try {
+        return Number(readFileSync(path.join(cluster, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      } catch {
+        return null;
+      }
+    },
   };
 }
 

@@ -92,7 +92,7 @@ describe('when PostgreSQL is away', () => {
       const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'district', password: 'x' }) });
       expect(login.status).toBe(503);
       expect(login.headers.get('retry-after')).toBe('5');
-      const body = await login.json();
+      const body = (await login.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe('unavailable');
       expect(body.error.message).toContain('retry with the same Idempotency-Key');
       // A read with a good token: the account is looked up in the database, which is away.
@@ -101,7 +101,7 @@ describe('when PostgreSQL is away', () => {
       const token = await sign({ sub: '00000000-0000-4000-8000-000000000000', iat: now, exp: now + 600 }, stack.env.JWT_SECRET, 'HS256');
       const read = await fetch(`http://127.0.0.1:${port}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(read.status).toBe(503);
-      expect((await read.json()).error.message).toContain('retry shortly');
+      expect(((await read.json()) as { error: { message: string } }).error.message).toContain('retry shortly');
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sql.end({ timeout: 1 });
