@@ -38,7 +38,12 @@ async function fileAt(file: string) {
  */
 export function webApp(dist = webDist) {
   return new Hono().get('*', async (c, next) => {
-    const urlPath = decodeURIComponent(c.req.path);
+    let urlPath: string;
+    try {
+      urlPath = decodeURIComponent(c.req.path);
+    } catch {
+      return next(); // not a path the app made
+    }
     if (apiOwned.test(urlPath)) return next();
     const wanted = path.resolve(dist, `.${urlPath}`);
     if (!wanted.startsWith(dist + path.sep)) return next();

@@ -82,6 +82,8 @@ describe('a plan year in the browser', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('not_found');
     expect((await s.call('GET', '/assets/none.js')).status).toBe(404);
+    expect((await s.call('GET', '/assets/..%2f..%2fpackage.json')).status).toBe(404);
+    expect((await s.call('GET', '/%E0%A4%A')).status).toBe(404);
   });
 
   it('the district creates a plan with its escalation policy and issues it', async () => {
