@@ -5,7 +5,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction, type Sql } from '../db/client';
 import { beijingTime, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
 import { currentCalendar } from '../db/queries/calendar';
-import { CalendarMissingError, type WorkingCalendar } from '../lib/calendar';
+import type { WorkingCalendar } from '../lib/calendar';
 import { isPermanentDbError, sqlState } from './failures';
 import { escalationSchema, ladderTimes, orderDue, policyFor, summonsTime, type LadderTimes } from '../lib/escalation';
 
@@ -75,7 +75,10 @@ export interface FireResult {
   settled: string[];
   /** Orders not yet due after all: a corrected calendar moved their answer deadline to this time. */
   rescheduled?: { orderId: string; respondBy: string }[];
-  /** Rungs and orders that need a calendar year the table lacks: nothing was written; the workflow tries again later. */
+  /**
+   * Rungs and orders that needed a calendar year the table lacked. Always empty now that such a year is counted
+   * Monday–Friday; kept because workflows running since before read it.
+   */
   deferred: { rungs: RungDue[]; orders: string[] };
   /** Rungs and orders that failed for good: recorded in ladder_failures for the district admin, never to be marked fired. */
   failed?: { rungs: RungDue[]; orders: string[] };
@@ -215,13 +218,6 @@ async function summon(deps: LadderDeps, calendar: WorkingCalendar, tx: Sql, orde
   return true;
 }
 
-/** Whether a failure is a missing calendar year: logged and deferred, never retried in a tight loop. */
-function deferrable(err: unknown, what: Record<string, unknown>): boolean {
-  if (!(err instanceof CalendarMissingError)) return false;
-  log.error('ladder rung waits for calendar data', { ...what, error: err.message });
-  return true;
-}
-
 /** Whether a rung's failure will not go away by retrying: refused data, or a task or order that no longer exists. */
 function permanent(err: unknown): boolean {
   return isPermanentDbError(err) || (err instanceof ApplicationFailure && err.nonRetryable === true);
@@ -241,7 +237,7 @@ async function recordFailure(sql: Sql, planId: string, f: { taskId?: string; dea
 
 /**
  * Fire the rungs that fell due, each in its own transaction so one failing never holds back the
- * others. A missing calendar year defers a rung; a permanent failure records it as failed; anything
+ * others. A permanent failure records it as failed; anything
  * else (a lost connection) fails the call, which is retried (rungs already written are kept once).
  */
 export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<FireResult> {
@@ -251,8 +247,7 @@ export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<Fir
     try {
       await transaction(deps.sql, (tx) => fireRung(deps, calendar, tx, due, input.at, result));
     } catch (err) {
-      if (deferrable(err, { ...due })) result.deferred.rungs.push(due);
-      else if (permanent(err)) {
+      if (permanent(err)) {
         await recordFailure(deps.sql, input.planId, due, err);
         result.failed!.rungs.push(due);
       } else throw err;
@@ -264,8 +259,7 @@ export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<Fir
       if (outcome === true) result.settled.push(orderId);
       else result.rescheduled!.push({ orderId, respondBy: outcome.respondBy.toISOString() });
     } catch (err) {
-      if (deferrable(err, { orderId })) result.deferred.orders.push(orderId);
-      else if (permanent(err)) {
+      if (permanent(err)) {
         await recordFailure(deps.sql, input.planId, { orderId, rung: 'summons' }, err);
         result.failed!.orders.push(orderId);
       } else throw err;

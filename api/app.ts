@@ -1,5 +1,5 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { AppDeps, AppEnv } from './context';
+import type { AppDeps } from './context';
 import { docs } from './docs';
 import { handleError } from './errors';
 import { health } from './health';

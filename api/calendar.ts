@@ -18,7 +18,7 @@ import {
 import { beijingTime, writeNotices } from '../db/queries/notices';
 import { calendar as builtIn, calendarYearSchema, checkYear, type CalendarYear, type WorkingCalendar } from '../lib/calendar';
 import { escalationSchema, ladderOutlook, orderDue, policyFor } from '../lib/escalation';
-import { DomainError, invalid } from '../lib/errors';
+import { invalid } from '../lib/errors';
 import { rearmUpdate, planCycleWorkflowId } from '../workflows/plan-cycle.contract';
 import { actorOf } from './actor';
 import { linkBase } from './deadlines';

@@ -6,7 +6,7 @@ import { appendAudit } from '../db/queries/audit';
 import { writeNotices } from '../db/queries/notices';
 import { lightOrder, orgLights, taskScope, worstLight } from '../db/queries/tasks';
 import { escalationSchema } from '../lib/escalation';
-import { DomainError, conflict, forbidden } from '../lib/errors';
+import { conflict, forbidden } from '../lib/errors';
 import { rearmUpdate, planCycleWorkflowId } from '../workflows/plan-cycle.contract';
 import { actorOf } from './actor';
 import { idempotent } from './middleware/idempotency';

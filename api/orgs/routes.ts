@@ -12,7 +12,7 @@ import {
   updateOrg,
   type Org,
 } from '../../db/queries/orgs';
-import { lightOrder, orgLights } from '../../db/queries/tasks';
+import { orgLights } from '../../db/queries/tasks';
 import { sizeClassSchema, unitTypeSchema } from '../../indicators';
 import { conflict, forbidden, invalid, notFound } from '../../lib/errors';
 import type { CurrentUser } from '../context';
