@@ -43,6 +43,7 @@ const rollupSchema = z
     approvedTasks: z.number(),
     applicableTasks: z.number(),
     completion: z.number().openapi({ description: 'approved ÷ applicable tasks, 0–1' }),
+    band: bandSchema.nullable().openapi({ description: 'the band of the mean index (五星 ≥ 90 … 不合格 < 60); null without one' }),
     notDispatched: z.number().openapi({ description: 'tasks of these units that their township has not dispatched: the township’s omission, not the units’' }),
   })
   .openapi('IndexRollup');
@@ -68,7 +69,11 @@ const rankedUnitSchema = z
   .openapi('RankedUnit');
 const lightsSchema = z.object({ green: z.number(), blue: z.number(), yellow: z.number(), red: z.number() }).openapi('LightCounts');
 
-const withCompletion = (r: Rollup) => ({ ...r, completion: r.applicableTasks > 0 ? Math.round((r.approvedTasks / r.applicableTasks) * 1e4) / 1e4 : 0 });
+const withCompletion = (r: Rollup) => ({
+  ...r,
+  completion: r.applicableTasks > 0 ? Math.round((r.approvedTasks / r.applicableTasks) * 1e4) / 1e4 : 0,
+  band: r.total === null ? null : bandOf(r.total),
+});
 
 /** The live index. */
 export const standing = newRouter();

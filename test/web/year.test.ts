@@ -4,6 +4,7 @@ import { startDemoStack, type DemoStack } from '../support/demo';
 import { startWorker } from '../support/stack';
 import { launchBrowser, samplePng, screenshot } from '../support/browser';
 import ExcelJS from 'exceljs';
+import { takeSnapshot } from '../../db/queries/standing';
 
 // The year in a real browser: headless Chromium against the real API serving the built app, with a real
 // Temporal worker and PostgreSQL behind it. Every assertion is about what the page shows a person.
@@ -124,7 +125,7 @@ describe('a plan year in the browser', () => {
     await poll(() => overrides.count()).toBe(2);
     await poll(() => officer.locator('[data-test=sheet-errors]').textContent()).toContain('第 4 行');
     await officer.locator('[data-test=dispatch-selected]').click();
-    await poll(() => overrides.first().locator('[data-test=override-error]').textContent()).toContain('looser');
+    await poll(() => overrides.first().locator('[data-test=override-error]').textContent()).toContain('更宽松：镇街只能提高要求');
     await poll(() => officer.locator('[data-test=dispatch-result]').count()).toBe(0);
     await overrides.first().getByRole('button', { name: '删除' }).click();
     await overrides.first().getByRole('button', { name: '删除' }).click();
@@ -242,32 +243,58 @@ describe('a plan year in the browser', () => {
     await poll(() => chair.locator('[data-test=state]').textContent()).toContain('已通过');
   }, 120_000);
 
-  it('the district closes the plan and the leaders’ screen shows the index, drills down to the unit and the points it lost', async () => {
-    await district.goto(planUrl);
-    await district.locator('[data-test=close]').click();
-    await district.locator('.el-message-box .el-button--primary').click();
-    await poll(() => district.locator('[data-test=plan-status]').textContent(), 90_000).toBe('已结束');
+  it('the leaders’ screen shows the live index during the year; after the close it drills down to the unit, the indicator, its evidence and the points it lost', async () => {
+    const planId = planUrl.split('/').pop()!;
+    const [t01] = await s.db.sql<{ id: string; name: string }[]>`select id, name from orgs where code = 'FY-T01'`;
+    const [u001] = await s.db.sql<{ name: string }[]>`select name from orgs where code = 'FY-T01-U001'`;
+    // Last week's snapshot (the worker takes one a day) put this township third; it is first now.
+    await takeSnapshot(s.db.sql, planId, shanghaiDay(-8));
+    await s.db.sql`update index_snapshots set rank = 3 where plan_id = ${planId} and scope = ${t01!.id}`;
 
     const screen = await open({ width: 1920, height: 1080 });
     await consoleLogin(screen, 'district');
     await screen.goto(planUrl); // the plan last opened is the one the screen shows
     await screen.goto('/screen');
+    // During the year the index is live: the approved work counts, the rest waits.
     await poll(() => screen.locator('[data-test=index]').textContent()).toMatch(/^\d+\.\d$/);
-    const [t01] = await s.db.sql<{ name: string }[]>`select name from orgs where code = 'FY-T01'`;
-    const [u001] = await s.db.sql<{ name: string }[]>`select name from orgs where code = 'FY-T01-U001'`;
+    await poll(() => screen.locator('.headline h3').textContent()).toContain('年度进行中');
+    await poll(() => screen.locator('[data-test=lights]').textContent()).toContain('蓝·已提醒');
     await poll(() => screen.locator('.town').count()).toBe(24);
+    await poll(() => screen.locator('[data-test=trend] canvas').count()).toBe(1);
+
+    await district.goto(planUrl);
+    await district.locator('[data-test=close]').click();
+    await district.locator('.el-message-box .el-button--primary').click();
+    await poll(() => district.locator('[data-test=plan-status]').textContent(), 90_000).toBe('已结束');
+
+    await screen.reload();
+    await poll(() => screen.locator('.headline h3').textContent()).toContain('年度已结算');
+    await poll(() => screen.locator('[data-test=index]').textContent()).toMatch(/^\d+\.\d$/);
+    await poll(() => screen.locator('[data-test=bands]').textContent()).toContain('不合格');
     await screenshot(screen, 'leaders-screen');
+    // district → township: its place and how it moved since last week
     await screen.locator('.town', { hasText: t01!.name }).click();
+    await poll(() => screen.locator('[data-test=drill]').textContent()).toContain('上升 2 位');
+    // → unit: its index explained, indicator by indicator
     await screen.locator('[data-test=drill] tr', { hasText: u001!.name }).click();
+    await poll(() => screen.locator('[data-test=drill] h3').textContent()).toContain('建家指数');
     const hs02 = screen.locator('[data-test=drill] tr[data-indicator=HS-02]');
     await poll(() => hs02.textContent()).toContain('已通过');
-    await poll(() => screen.locator('[data-test=drill] td.lost').count()).toBeGreaterThan(0);
-    await poll(() => screen.locator('[data-test=drill] h3').textContent()).toContain('建家指数');
+    // A task never reported after the close lost all its points, and says so.
+    const gf01 = screen.locator('[data-test=drill] tr[data-indicator=GF-01]');
+    await poll(() => gf01.textContent()).toContain('未反馈');
+    await poll(() => gf01.locator('td.lost').textContent()).toMatch(/^-\d+/);
     await screenshot(screen, 'leaders-drill');
-    // ... and on to the indicator's evidence: the chair's photo.
+    // → indicator: the review decisions with the return reason, the reports and the chair's photos
     await hs02.click();
+    await poll(() => screen.locator('[data-test=drill-reason]').textContent()).toContain('失分原因');
+    await poll(() => screen.locator('[data-test=drill-review]').count()).toBe(2);
+    await poll(() => screen.locator('[data-test=drill-review]').first().textContent()).toContain('照片不清晰，请重新上传');
     await poll(() => screen.locator('[data-test=drill-report]').count()).toBe(2);
     await poll(() => screen.locator('[data-test=drill] img').count()).toBe(2);
     await screenshot(screen, 'leaders-evidence');
+    // The crumbs lead back up.
+    await screen.locator('[data-test=drill] .crumbs a', { hasText: t01!.name }).click();
+    await poll(() => screen.locator('[data-test=drill] tr', { hasText: u001!.name }).count()).toBe(1);
   }, 180_000);
 });

@@ -9651,6 +9651,11 @@ export interface components {
             applicableTasks: number;
             /** @description approved ÷ applicable tasks, 0–1 */
             completion: number;
+            /**
+             * @description the band of the mean index (五星 ≥ 90 … 不合格 < 60); null without one
+             * @enum {string|null}
+             */
+            band: "不合格" | "合格" | "三星" | "四星" | "五星" | null;
             /** @description tasks of these units that their township has not dispatched: the township’s omission, not the units’ */
             notDispatched: number;
         };
