@@ -44,6 +44,7 @@ const cases: [string, string][] = [
   [zodMessage(z.string().uuid(), 'x'), '格式不正确'],
   [`holidays[0].date: ${checkYear('2027', { holidays: [{ date: '2028-01-01', name: '元旦' }], workdays: [] })[0]!.message}`, '2028-01-01 不在 2027 年内'],
   [`workdays[0].date: ${checkYear('2027', { holidays: [], workdays: [{ date: '2027-02-03', name: '调休' }] })[0]!.message}`, '须是周六或周日'],
+  [`HL-02: points: ${zodMessage(z.number().positive('points must be > 0'), 0).replace(/^body\.field: /, '')}`, '须大于 0'],
 ];
 
 describe('the API’s refusals in the app’s Chinese', () => {

@@ -37,7 +37,7 @@ describe('the district console', () => {
     const dialog = page.locator('.el-dialog', { hasText: '编辑 HL-02' });
     await dialog.locator('.el-form-item', { hasText: '分值' }).locator('input').fill('0');
     await dialog.getByRole('button', { name: '保存' }).click();
-    await poll(() => dialog.locator('.el-form-item', { hasText: '分值' }).locator('.el-form-item__error').textContent()).toContain('points must be > 0');
+    await poll(() => dialog.locator('.el-form-item', { hasText: '分值' }).locator('.el-form-item__error').textContent()).toContain('须大于 0');
     await screenshot(page, 'catalogue-editor-error');
     await dialog.locator('.el-form-item', { hasText: '分值' }).locator('input').fill('6');
     await dialog.locator('.el-form-item', { hasText: '中文名称' }).locator('input').fill('文体活动场次（含线上）');
@@ -61,7 +61,7 @@ describe('the district console', () => {
     await dialog.locator('.el-form-item', { hasText: '镇街' }).locator('.el-select').click();
     await page.locator('.el-select-dropdown__item:visible', { hasText: '富春街道' }).first().click();
     await dialog.getByRole('button', { name: '保存' }).click();
-    await poll(() => dialog.locator('.el-form-item', { hasText: '编码' }).locator('.el-form-item__error').textContent()).toContain('already used');
+    await poll(() => dialog.locator('.el-form-item', { hasText: '编码' }).locator('.el-form-item__error').textContent()).toContain('FY-T01-U001 已被使用');
     await screenshot(page, 'units-duplicate-code');
     await dialog.locator('.el-form-item', { hasText: '编码' }).locator('input').fill('FY-T01-U901');
     await dialog.getByRole('button', { name: '保存' }).click();

@@ -10,7 +10,8 @@ export function translateApiMessage(message: string, code = 'invalid'): string {
   // zod lists several problems as `a: …; b: …`; each is translated on its own.
   const parts = message.split(/; (?=(?:body\.)?[\w-]+(?:\.[\w-]+|\[\d+\])*: )/);
   const out = parts.map((part) => {
-    const text = part.replace(fieldPrefix, '');
+    let text = part;
+    while (fieldPrefix.test(text)) text = text.replace(fieldPrefix, '');
     const found = apiErrorsZh.find(([pattern]) => pattern.test(text));
     return found ? zhOf(text, found[0], found[1]) : null;
   });

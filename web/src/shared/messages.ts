@@ -141,6 +141,8 @@ export const apiErrorsZh: [RegExp, string][] = [
   [/^at most (\d+) characters$/, '最多 $1 个字'],
   [/^must be a whole number$/, '请填写整数'],
   [/^must not be empty$/, '不能为空'],
+  [/^\w+ must be > 0\b/, '须大于 0'],
+  [/^\w+ must be ≤ (\d+)$/, '不能大于 $1'],
   [/^at least (\d+) characters$/, '至少 $1 个字'],
   [/^must lie between 2000 and 2100$/, '日期须在 2000 至 2100 年之间'],
   [/^must be (\d) or more$/, '不能小于 $1'],
