@@ -24,18 +24,21 @@ const batchTasks = 200;
 const actorOf = (adj: AdjustmentRow): Actor => ({ id: adj.createdBy, login: adj.createdByLogin, tier: 'district' });
 
 /** Send one task its change; the answer is what the task's row records. */
-async function applyToTask(deps: AdjustmentDeps, adj: AdjustmentRow, actor: Actor, t: { taskId: string; orgId: string; version: number }): Promise<{ status: 'done' | 'skipped'; detail: string | null }> {
+async function applyToTask(deps: AdjustmentDeps, adj: AdjustmentRow, actor: Actor, t: { taskId: string; orgId: string; version: number; target: number | null }): Promise<{ status: 'done' | 'skipped'; detail: string | null }> {
+  // A catalogue adoption gives each task its own target (it depends on the unit); a target change one for all.
+  const target = adj.kind === 'catalogue' ? t.target : adj.target;
+  const retargets = adj.kind === 'target' || adj.kind === 'catalogue';
   if (t.version === 0) {
     // Not dispatched yet: its township's dispatch reads the row, so a new target is written there; other changes
     // are the township's to make when it dispatches.
-    if (adj.kind !== 'target') return { status: 'skipped', detail: 'not dispatched yet' };
-    const moved = await deps.sql`update tasks set target = ${adj.target} where id = ${t.taskId} and version = 0 returning id`;
+    if (!retargets) return { status: 'skipped', detail: 'not dispatched yet' };
+    const moved = await deps.sql`update tasks set target = ${target} where id = ${t.taskId} and version = 0 returning id`;
     return moved.length > 0 ? { status: 'done', detail: 'target set before dispatch' } : { status: 'skipped', detail: 'dispatched meanwhile; retried' };
   }
   const handle = deps.temporal.workflow.getHandle(unitTasksWorkflowId(adj.planId, t.orgId));
   const updateId = `adj:${adj.id}:${t.taskId}`;
   try {
-    if (adj.kind === 'target') await handle.executeUpdate(retargetUpdate, { args: [{ taskId: t.taskId, actor, target: adj.target!, adjustment: adj.number }], updateId });
+    if (retargets) await handle.executeUpdate(retargetUpdate, { args: [{ taskId: t.taskId, actor, target: target!, adjustment: adj.number }], updateId });
     else if (adj.kind === 'extend') await handle.executeUpdate(extendUpdate, { args: [{ taskId: t.taskId, actor, deadline: new Date(adj.deadline!).toISOString(), reason: `${adj.number}：${adj.reason}` }], updateId });
     else await handle.executeUpdate(exitUpdate, { args: [{ taskId: t.taskId, actor, reason: `${adj.number}：${adj.reason}` }], updateId });
     return { status: 'done', detail: null };
@@ -52,8 +55,8 @@ export async function applyAdjustmentBatch(deps: AdjustmentDeps, input: { adjust
   const adj = await findAdjustment(deps.sql, input.adjustmentId);
   if (!adj) throw ApplicationFailure.nonRetryable(`adjustment ${input.adjustmentId} not found`);
   const actor = actorOf(adj);
-  const pending = await deps.sql<{ taskId: string; orgId: string; version: number }[]>`
-    select a.task_id as "taskId", a.org_id as "orgId", t.version from adjustment_tasks a join tasks t on t.id = a.task_id
+  const pending = await deps.sql<{ taskId: string; orgId: string; version: number; target: number | null }[]>`
+    select a.task_id as "taskId", a.org_id as "orgId", t.version, a.target::float8 as target from adjustment_tasks a join tasks t on t.id = a.task_id
     where a.adjustment_id = ${adj.id} and a.status = 'pending' order by a.org_id, a.task_id limit ${batchTasks}`;
   const byUnit = new Map<string, (typeof pending)[number][]>();
   for (const t of pending) byUnit.set(t.orgId, [...(byUnit.get(t.orgId) ?? []), t]);
@@ -82,13 +85,19 @@ export async function finishAdjustment(deps: AdjustmentDeps, input: { adjustment
     const [claimed] = await tx<{ id: string }[]>`update adjustments set state = 'applied', applied_at = now() where id = ${adj.id} and state = 'applying' returning id`;
     if (!claimed) return; // finished by an earlier attempt
     const what = describe(adj);
+    if (adj.kind === 'catalogue') await tx`update plans set targets_version = ${adj.catalogueVersion} where id = ${adj.planId} and coalesce(targets_version, 0) < ${adj.catalogueVersion}`;
     if (adj.needs.length > 0) {
       const needs = await tx<{ id: string; number: string; orgId: string; title: string }[]>`
         select id, number, org_id as "orgId", title from needs where id in ${tx(adj.needs)} and state not in ('resolved', 'merged')`;
       await resolveNeeds(tx, needs, `${what}（${adj.reason}）`, { id: adj.id, number: adj.number }, null, deps.publicUrl);
     }
-    // Every unit of the class hears what changed for it (and, for a support note, the note itself).
-    for (const unit of await classUnits(tx, adj.districtId, adj.class)) {
+    // Every unit of the class hears what changed for it (and, for a support note, the note itself); a catalogue
+    // adoption tells only the units whose targets changed.
+    const told =
+      adj.kind === 'catalogue'
+        ? await tx<{ id: string }[]>`select distinct org_id as id from adjustment_tasks where adjustment_id = ${adj.id} and status = 'done'`
+        : await classUnits(tx, adj.districtId, adj.class);
+    for (const unit of told) {
       await writeNotices(
         tx,
         {
@@ -114,7 +123,7 @@ export async function finishAdjustment(deps: AdjustmentDeps, input: { adjustment
 }
 
 /** What an adjustment changes, in the words of a notice. */
-export function describe(adj: Pick<AdjustmentRow, 'kind' | 'indicators' | 'target' | 'deadline'>): string {
+export function describe(adj: Pick<AdjustmentRow, 'kind' | 'indicators' | 'target' | 'deadline' | 'catalogueVersion'>): string {
   const codes = adj.indicators.join('、');
   const beijing = (d: Date) => new Date(new Date(d).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
   switch (adj.kind) {
@@ -126,5 +135,7 @@ export function describe(adj: Pick<AdjustmentRow, 'kind' | 'indicators' | 'targe
       return `${codes}本年度免于考核`;
     case 'support':
       return '区总工会发布支持举措';
+    case 'catalogue':
+      return `尚未评价的任务改按指标目录第${adj.catalogueVersion}版的目标值执行`;
   }
 }

@@ -9,9 +9,9 @@ import { appendAudit } from '../db/queries/audit';
 import { classTasks, classUnits, findAdjustment, planAdjustments, type AdjustmentClass, type AdjustmentRow, type ClassTask } from '../db/queries/adjustments';
 import { districtInitial, nextDocumentNumber } from '../db/queries/documents';
 import { publishedCatalogue } from '../db/queries/unit-index';
-import { scoreValue, unitStanding, type Catalogue } from '../indicators';
+import { scoreValue, sizeClassOf, targetFor, unitStanding, type Catalogue, type UnitType } from '../indicators';
 import { DomainError, conflict, invalid, notFound } from '../lib/errors';
-import { instant, planDateProblem, text } from '../lib/input';
+import { instant, planDateProblem, positiveInt, text } from '../lib/input';
 import { adjustmentWorkflowId } from '../workflows/adjustment.contract';
 import type { adjustment } from '../workflows/adjustment';
 import { valueProblem } from '../workflows/task-rules';
@@ -23,12 +23,15 @@ import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } f
 import { standingPlan, type StandingPlan } from './standing-scope';
 
 const tagged = { security: [{ bearer: [] }], tags: ['adjustments'] };
-const kinds = ['target', 'extend', 'exempt', 'support'] as const;
+const kinds = ['target', 'extend', 'exempt', 'support', 'catalogue'] as const;
 const unitTypes = ['enterprise', 'joint_regional', 'joint_trade', 'institution', 'new_employment'] as const;
 const sizeClasses = ['micro', 'small', 'medium', 'large'] as const;
 
 const adjustmentBody = z.object({
-  kind: z.enum(kinds).openapi({ description: 'target: change a target; extend: move deadlines later; exempt: take the indicator out (退出); support: a support note' }),
+  kind: z.enum(kinds).openapi({
+    description:
+      'target: change a target; extend: move deadlines later; exempt: take the indicator out (退出); support: a support note; catalogue: adopt a newer catalogue version’s targets for the tasks not yet evaluated',
+  }),
   class: z
     .object({
       unitTypes: z.array(z.enum(unitTypes)).max(5).optional(),
@@ -36,13 +39,15 @@ const adjustmentBody = z.object({
       townshipIds: z.array(z.string().uuid()).max(100).optional(),
       orgIds: z.array(z.string().uuid()).max(10_000).optional(),
     })
-    .openapi({ description: 'which units: every criterion given must hold' }),
+    .default({})
+    .openapi({ description: 'which units: every criterion given must hold; kind catalogue may leave it empty for the whole district' }),
   indicators: z.array(text('short').pipe(z.string().regex(/^[A-Z]{2}-\d{2}$/, 'an indicator code such as HX-01'))).max(23).default([]),
   target: z.number().optional().openapi({ description: 'kind target: the new target, in the indicator’s measure' }),
   deadline: instant().optional().openapi({ description: 'kind extend: the new deadline' }),
   reason: text('reason', { min: 1 }),
   note: text('long').optional().openapi({ description: 'kind support: the note the units receive' }),
   needs: z.array(z.string().uuid()).max(500).default([]).openapi({ description: 'the needs this answers: resolved with its number when it is applied' }),
+  catalogueVersion: positiveInt().optional().openapi({ description: 'kind catalogue: the published version whose targets the plan adopts' }),
 });
 type AdjustmentBody = z.infer<typeof adjustmentBody>;
 
@@ -77,6 +82,7 @@ const adjustmentSchema = z
     reason: z.string(),
     note: z.string().nullable(),
     needs: z.array(z.string()),
+    catalogueVersion: z.number().nullable().openapi({ description: 'kind catalogue: the version adopted' }),
     state: z.enum(['applying', 'applied']),
     progress: z.object({ units: z.number(), tasks: z.number(), done: z.number(), skipped: z.number() }),
     createdBy: z.string(),
@@ -97,6 +103,7 @@ const present = (a: AdjustmentRow) => ({
   reason: a.reason,
   note: a.note,
   needs: a.needs,
+  catalogueVersion: a.catalogueVersion,
   state: a.state,
   progress: { units: a.totalUnits, tasks: a.totalTasks, done: a.doneTasks, skipped: a.skippedTasks },
   createdBy: a.createdByLogin,
@@ -108,10 +115,12 @@ const present = (a: AdjustmentRow) => ({
 async function scope(sql: Sql, user: CurrentUser, plan: StandingPlan, body: AdjustmentBody, catalogue: Catalogue) {
   if (plan.status !== 'issued') throw conflict(`the plan is ${plan.status}: adjustments reach running plans only`, { state: plan.status });
   const c: AdjustmentClass = body.class;
-  if (![c.unitTypes, c.sizeClasses, c.townshipIds, c.orgIds].some((x) => x && x.length > 0)) throw invalid('class', 'name the class: unit types, size classes, townships or units');
+  if (body.kind !== 'catalogue' && ![c.unitTypes, c.sizeClasses, c.townshipIds, c.orgIds].some((x) => x && x.length > 0)) {
+    throw invalid('class', 'name the class: unit types, size classes, townships or units');
+  }
   const [planRow] = await sql<{ indicators: string[] }[]>`select indicators from plans where id = ${plan.id}`;
   const byCode = new Map(catalogue.indicators.map((i) => [i.code, i]));
-  if (body.kind !== 'support' && body.indicators.length === 0) throw invalid('indicators', 'name the indicators it changes');
+  if (body.kind !== 'support' && body.kind !== 'catalogue' && body.indicators.length === 0) throw invalid('indicators', 'name the indicators it changes');
   body.indicators.forEach((code, n) => {
     if (!planRow!.indicators.includes(code) || !byCode.has(code)) throw invalid(`indicators[${n}]`, `${code} is not in this plan`);
   });
@@ -138,10 +147,50 @@ async function scope(sql: Sql, user: CurrentUser, plan: StandingPlan, body: Adju
   }
   const units = await classUnits(sql, user.districtId, c);
   if (units.length === 0) throw invalid('class', 'no unit of the district is in this class');
+  if (body.kind === 'catalogue') {
+    const adopted = await adoptionTasks(sql, plan, body, catalogue, units.map((u) => u.id), planRow!.indicators);
+    return { units, tasks: adopted, byCode };
+  }
   let tasks = await classTasks(sql, plan.id, units.map((u) => u.id), body.indicators, body.kind);
   // An extension only moves deadlines later.
   if (body.kind === 'extend') tasks = tasks.filter((t) => new Date(t.deadline).getTime() < Date.parse(body.deadline!));
   return { units, tasks, byCode };
+}
+
+/**
+ * A newer catalogue's targets for the tasks not yet evaluated: a task whose target follows the catalogue's rules
+ * for its unit (default, unit type, size class) takes the new version's value for that unit; a target the district
+ * set in its plan, or a township made stricter, stays as it is. Points and weights stay the plan's.
+ */
+async function adoptionTasks(sql: Sql, plan: StandingPlan, body: AdjustmentBody, current: Catalogue, orgIds: string[], planIndicators: string[]): Promise<ClassTask[]> {
+  if (body.catalogueVersion === undefined) throw invalid('catalogueVersion', 'name the published version to adopt');
+  const [version] = await sql<{ status: string }[]>`select status from catalogue_versions where version = ${body.catalogueVersion}`;
+  if (!version || version.status !== 'published') throw invalid('catalogueVersion', 'no such published catalogue version');
+  // The version the plan follows, or is already adopting.
+  const [row] = await sql<{ adopting: number | null }[]>`select max(catalogue_version) as adopting from adjustments where plan_id = ${plan.id} and kind = 'catalogue'`;
+  const followed = Math.max(plan.targetsVersion ?? plan.catalogueVersion, row?.adopting ?? 0);
+  if (body.catalogueVersion <= followed) throw invalid('catalogueVersion', `the plan already follows version ${followed}; adopt a newer one`);
+  const before = new Map((plan.targetsVersion ? await publishedCatalogue(sql, plan.targetsVersion) : current).indicators.map((i) => [i.code, i]));
+  const after = new Map((await publishedCatalogue(sql, body.catalogueVersion)).indicators.map((i) => [i.code, i]));
+  const codes = body.indicators.length > 0 ? body.indicators : planIndicators.filter((code) => plan.targets[code] === undefined);
+  const rows = await sql<(ClassTask & { level: 'grassroots' | 'township'; unitType: string | null; members: number | null })[]>`
+    select t.id, t.org_id as "orgId", t.indicator, t.state, t.version, t.target::float8 as target, t.value::float8 as value,
+      t.points::float8 as points, t.deadline, o.level, o.unit_type as "unitType", o.members
+    from tasks t join orgs o on o.id = t.org_id
+    where t.plan_id = ${plan.id} and t.org_id in ${sql(orgIds)} and t.indicator in ${sql(codes.length ? codes : [''])}
+      and not t.frozen and t.state not in ('approved', 'reviewed', 'exited')
+    order by t.org_id, t.indicator`;
+  const out: ClassTask[] = [];
+  for (const { level, unitType, members, ...task } of rows) {
+    const old = before.get(task.indicator);
+    const next = after.get(task.indicator);
+    if (!old || !next || plan.targets[task.indicator] !== undefined) continue;
+    const profile = { level, unitType: (unitType ?? undefined) as UnitType | undefined, sizeClass: members === null ? undefined : sizeClassOf(members) };
+    if (task.target !== targetFor(old, profile)) continue; // a township's stricter target
+    const target = targetFor(next, profile);
+    if (target !== task.target) out.push({ ...task, newTarget: target });
+  }
+  return out;
 }
 
 /** How each unit's live index would move. */
@@ -210,8 +259,52 @@ adjustments.openapi(
   },
 );
 
+/** Check an adjustment and record it with its number and the tasks it touches; applying it is the workflow's. */
+async function recordAdjustment(sql: Sql, user: CurrentUser, plan: StandingPlan, body: AdjustmentBody): Promise<string> {
+  const catalogue = await publishedCatalogue(sql, plan.catalogueVersion);
+  const { units, tasks } = await scope(sql, user, plan, body, catalogue);
+  return transaction(sql, async (tx) => {
+    const [district] = await tx<{ name: string }[]>`select name from orgs where id = ${user.districtId}`;
+    const year = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
+    const number = `${districtInitial(district!.name)}工调〔${year}〕${await nextDocumentNumber(tx, user.districtId, 'adjustment', year)}号`;
+    const [row] = await tx<{ id: string }[]>`
+      insert into adjustments (number, district_id, plan_id, kind, class, indicators, target, deadline, reason, note, needs, total_units, total_tasks, created_by, catalogue_version)
+      values (${number}, ${user.districtId}, ${plan.id}, ${body.kind}, ${tx.json(body.class as never)}, ${body.indicators}, ${body.target ?? null},
+        ${body.deadline ?? null}, ${body.reason}, ${body.note ?? null}, ${body.needs}::uuid[], ${units.length}, ${tasks.length}, ${user.id},
+        ${body.kind === 'catalogue' ? body.catalogueVersion! : null})
+      returning id`;
+    for (let i = 0; i < tasks.length; i += 5000) {
+      await tx`insert into adjustment_tasks ${tx(tasks.slice(i, i + 5000).map((t) => ({ adjustment_id: row!.id, task_id: t.id, org_id: t.orgId, target: t.newTarget ?? null })))}`;
+    }
+    await appendAudit(tx, { actor: user, action: 'adjustment.create', subjectType: 'adjustment', subjectId: row!.id, summary: { number, kind: body.kind, units: units.length, tasks: tasks.length, needs: body.needs.length } });
+    return row!.id;
+  });
+}
+
+type Starter = { var: { temporal: import('@temporalio/client').Client; deps: { env: { TEMPORAL_TASK_QUEUE: string } } } };
+
+/**
+ * A newly published catalogue adopted by the district's running plans: one adjustment of kind catalogue per plan,
+ * applied like any other, so the tasks not yet evaluated take the new version's targets.
+ */
+export async function adoptInRunningPlans(c: Starter, sql: Sql, user: CurrentUser, version: number, reason: string) {
+  const plans = await sql<{ id: string }[]>`
+    select p.id from plans p where p.district_id = ${user.districtId} and p.status = 'issued'
+      and greatest(coalesce(p.targets_version, p.catalogue_version), (select max(a.catalogue_version) from adjustments a where a.plan_id = p.id)) < ${version}
+    order by p.created_at`;
+  const out: { planId: string; adjustmentId: string; number: string; tasks: number }[] = [];
+  for (const { id: planId } of plans) {
+    const plan = await standingPlan(sql, user, planId);
+    const id = await recordAdjustment(sql, user, plan, { kind: 'catalogue', class: {}, indicators: [], reason, needs: [], catalogueVersion: version });
+    await startApplying(c, id);
+    const row = (await findAdjustment(sql, id, user.districtId))!;
+    out.push({ planId, adjustmentId: id, number: row.number, tasks: row.totalTasks });
+  }
+  return out;
+}
+
 /** Start (or find) the workflow that applies an adjustment. */
-async function startApplying(c: { var: { temporal: import('@temporalio/client').Client; deps: { env: { TEMPORAL_TASK_QUEUE: string } } } }, id: string) {
+async function startApplying(c: Starter, id: string) {
   try {
     await c.var.temporal.workflow.start<typeof adjustment>('adjustment', { taskQueue: c.var.deps.env.TEMPORAL_TASK_QUEUE, workflowId: adjustmentWorkflowId(id), args: [{ adjustmentId: id }] });
   } catch (err) {
@@ -232,29 +325,11 @@ adjustments.openapi(
     responses: { 202: jsonOk(adjustmentSchema, 'recorded; being applied'), ...authErrors, ...conflictError, ...unprocessable },
   }),
   async (c) => {
-    const sql = c.var.sql;
-    const user = c.var.user;
     const body = c.req.valid('json');
-    const plan = await standingPlan(sql, user, c.req.valid('param').id);
-    const catalogue = await publishedCatalogue(sql, plan.catalogueVersion);
-    const { units, tasks } = await scope(sql, user, plan, body, catalogue);
-    const id = await transaction(sql, async (tx) => {
-      const [district] = await tx<{ name: string }[]>`select name from orgs where id = ${user.districtId}`;
-      const year = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
-      const number = `${districtInitial(district!.name)}工调〔${year}〕${await nextDocumentNumber(tx, user.districtId, 'adjustment', year)}号`;
-      const [row] = await tx<{ id: string }[]>`
-        insert into adjustments (number, district_id, plan_id, kind, class, indicators, target, deadline, reason, note, needs, total_units, total_tasks, created_by)
-        values (${number}, ${user.districtId}, ${plan.id}, ${body.kind}, ${tx.json(body.class as never)}, ${body.indicators}, ${body.target ?? null},
-          ${body.deadline ?? null}, ${body.reason}, ${body.note ?? null}, ${body.needs}::uuid[], ${units.length}, ${tasks.length}, ${user.id})
-        returning id`;
-      for (let i = 0; i < tasks.length; i += 5000) {
-        await tx`insert into adjustment_tasks ${tx(tasks.slice(i, i + 5000).map((t) => ({ adjustment_id: row!.id, task_id: t.id, org_id: t.orgId })))}`;
-      }
-      await appendAudit(tx, { actor: user, action: 'adjustment.create', subjectType: 'adjustment', subjectId: row!.id, summary: { number, kind: body.kind, units: units.length, tasks: tasks.length, needs: body.needs.length } });
-      return row!.id;
-    });
+    const plan = await standingPlan(c.var.sql, c.var.user, c.req.valid('param').id);
+    const id = await recordAdjustment(c.var.sql, c.var.user, plan, body);
     await startApplying(c, id);
-    return c.json(present((await findAdjustment(sql, id, user.districtId))!), 202);
+    return c.json(present((await findAdjustment(c.var.sql, id, c.var.user.districtId))!), 202);
   },
 );
 

@@ -17,6 +17,7 @@ import { describeCatalogueError, validateCatalogue, type Catalogue, type Indicat
 import { DomainError, conflict, forbidden, notFound } from '../lib/errors';
 import type { CurrentUser } from './context';
 import { requireRole, requireUser } from './middleware/auth';
+import { adoptInRunningPlans } from './adjustments';
 import { newRouter } from './router';
 import { authErrors, conflictError, jsonBody, jsonOk, unprocessable } from './schemas';
 
@@ -218,13 +219,33 @@ catalogue.openapi(
     ...auth,
     method: 'post',
     path: '/catalogue/draft/publish',
-    summary: 'Publish the draft as a new immutable version (district admin)',
+    summary:
+      'Publish the draft as a new immutable version (district admin); `runningPlans: adopt` also gives the district’s running plans its targets for the tasks not yet evaluated (one policy adjustment per plan)',
     middleware: [requireRole('district_admin')] as const,
-    request: jsonBody(z.object({ revision: revisionField })),
-    responses: { 201: jsonOk(versionSchema, 'published'), ...authErrors, ...conflictError, ...unprocessable },
+    request: jsonBody(
+      z.object({
+        revision: revisionField,
+        runningPlans: z.enum(['keep', 'adopt']).default('keep').openapi({
+          description: 'keep: running plans stay on the version they were issued with; adopt: their tasks not yet evaluated take this version’s targets (points and weights stay the plan’s)',
+        }),
+      }),
+    ),
+    responses: {
+      201: jsonOk(
+        versionSchema.extend({
+          adoptions: z
+            .array(z.object({ planId: z.string(), adjustmentId: z.string(), number: z.string(), tasks: z.number() }))
+            .openapi({ description: 'with runningPlans adopt: the adjustment that carries the new targets into each running plan' }),
+        }),
+        'published',
+      ),
+      ...authErrors,
+      ...conflictError,
+      ...unprocessable,
+    },
   }),
   async (c) => {
-    const { revision } = c.req.valid('json');
+    const { revision, runningPlans } = c.req.valid('json');
     const draft = await draftOr404(c.var.sql);
     mustValidate(draft.body);
     const published = await transaction(c.var.sql, async (tx) => {
@@ -233,7 +254,9 @@ catalogue.openapi(
       return row;
     });
     if (!published) throw conflict(`the draft changed since revision ${revision}; reload it`, { currentRevision: draft.revision });
-    return c.json(present(published), 201);
+    const adoptions =
+      runningPlans === 'adopt' ? await adoptInRunningPlans(c, c.var.sql, c.var.user, published.version, `指标目录第${published.version}版发布，运行中的计划采用其目标值`) : [];
+    return c.json({ ...present(published), adoptions }, 201);
   },
 );
 

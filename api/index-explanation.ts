@@ -38,6 +38,14 @@ export async function explain(sql: Sql, user: CurrentUser, planId: string, orgId
   const [org] = await sql<{ unitType: string | null; members: number | null }[]>`select unit_type as "unitType", members from orgs where id = ${orgId}`;
   const catalogue = await publishedCatalogue(sql, plan.catalogueVersion);
   const byCode = new Map(catalogue.indicators.map((i) => [i.code, i]));
+  // After a newer version's targets were adopted, the open tasks follow its rules; those evaluated before, the plan's.
+  const adopted = plan.targetsVersion ? new Map((await publishedCatalogue(sql, plan.targetsVersion)).indicators.map((i) => [i.code, i])) : null;
+  const sourceOf = (indicator: Indicator, target: number) => {
+    const profile = org ?? { unitType: null, members: null };
+    const first = targetSource(plan, indicator, profile, target);
+    const rules = adopted?.get(indicator.code);
+    return first === 'township_override' && rules ? targetSource(plan, rules, profile, target) : first;
+  };
   const final = plan.status === 'closing' || plan.status === 'closed';
   const now = Date.now();
   const indicators = (await explainedTasks(sql, plan.id, orgId))
@@ -53,7 +61,7 @@ export async function explain(sql: Sql, user: CurrentUser, planId: string, orgId
         gate: indicator.gate,
         state: t.state,
         target: t.target,
-        targetSource: targetSource(plan, indicator, org ?? { unitType: null, members: null }, t.target),
+        targetSource: sourceOf(indicator, t.target),
         value: t.value,
         points: t.points,
         ...points,

@@ -12,12 +12,14 @@ export interface StandingPlan {
   status: string;
   catalogueVersion: number;
   targets: Record<string, number>;
+  /** The catalogue version whose target rules the tasks follow now, when the plan adopted a newer one. */
+  targetsVersion: number | null;
 }
 
 /** The plan, if it is the caller's district's; 404 otherwise. */
 export async function standingPlan(sql: Sql, user: CurrentUser, id: string): Promise<StandingPlan> {
   const [plan] = await sql<StandingPlan[]>`
-    select id, district_id as "districtId", name, year, status, catalogue_version as "catalogueVersion", targets
+    select id, district_id as "districtId", name, year, status, catalogue_version as "catalogueVersion", targets, targets_version as "targetsVersion"
     from plans where id = ${id} and district_id = ${user.districtId}`;
   if (!plan) throw notFound('plan');
   return plan;

@@ -9,7 +9,7 @@ export interface AdjustmentClass {
   orgIds?: string[];
 }
 
-export type AdjustmentKind = 'target' | 'extend' | 'exempt' | 'support';
+export type AdjustmentKind = 'target' | 'extend' | 'exempt' | 'support' | 'catalogue';
 
 /** The grassroots units of a district in a class. */
 export async function classUnits(sql: Sql, districtId: string, c: AdjustmentClass) {
@@ -33,6 +33,8 @@ export interface ClassTask {
   value: number | null;
   points: number | null;
   deadline: Date;
+  /** kind catalogue: this task's own new target. */
+  newTarget?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface ClassTask {
  * task not exited (an evaluated one is re-scored); a deadline or an exemption only on work not yet done.
  */
 export async function classTasks(sql: Sql, planId: string, orgIds: string[], indicators: string[], kind: AdjustmentKind): Promise<ClassTask[]> {
-  if (orgIds.length === 0 || indicators.length === 0 || kind === 'support') return [];
+  if (orgIds.length === 0 || indicators.length === 0 || kind === 'support' || kind === 'catalogue') return [];
   const open = kind === 'target' ? sql`t.state <> 'exited'` : sql`t.state not in ('approved', 'exited')`;
   return sql<ClassTask[]>`
     select t.id, t.org_id as "orgId", t.indicator, t.state, t.version, t.target::float8 as target, t.value::float8 as value,
@@ -60,6 +62,7 @@ export interface AdjustmentRow {
   indicators: string[];
   target: number | null;
   deadline: Date | null;
+  catalogueVersion: number | null;
   reason: string;
   note: string | null;
   attachments: string[];
@@ -77,7 +80,7 @@ export interface AdjustmentRow {
 
 const columns = (sql: Sql) => sql`
   a.id, a.number, a.district_id as "districtId", a.plan_id as "planId", a.kind, a.class, a.indicators, a.target::float8 as target,
-  a.deadline, a.reason, a.note, a.attachments, a.needs, a.state, a.total_units as "totalUnits", a.total_tasks as "totalTasks",
+  a.deadline, a.catalogue_version as "catalogueVersion", a.reason, a.note, a.attachments, a.needs, a.state, a.total_units as "totalUnits", a.total_tasks as "totalTasks",
   a.done_tasks as "doneTasks", a.skipped_tasks as "skippedTasks", a.created_by as "createdBy", u.login as "createdByLogin",
   a.created_at as "createdAt", a.applied_at as "appliedAt"`;
 

@@ -10,17 +10,15 @@ import { setLocale } from '../../web/src/shared/i18n';
 // The app shows the API's refusals in Chinese. These messages come from the API's own rules (the same functions
 // the endpoints and the workflow validators call), so a reworded rule that the catalogue no longer knows shows
 // up here rather than as English on a chair's phone.
-const store = new Map<string, string>();
-Object.assign(globalThis, { localStorage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v) }, document: { documentElement: {} } });
 
 const zodMessage = (schema: z.ZodType, value: unknown) => {
   const result = z.object({ field: schema }).safeParse({ field: value });
   return describeZodError(result.error!, 'body').message;
 };
 const ctx = { now: Date.parse('2027-03-01T00:00:00Z'), deadline: '2027-06-30T16:00:00Z', year: 2027 };
-const boolean = { code: 'GF-01', measure: { type: 'boolean' as const, unit: { zh: '' } } };
-const rate = { code: 'GF-03', measure: { type: 'rate' as const, unit: { zh: '%' } } };
-const count = { code: 'HS-02', measure: { type: 'count' as const, unit: { zh: '次' } } };
+const boolean = { code: 'GF-01', measure: { type: 'boolean' as const, unit: { zh: '', en: '' } } };
+const rate = { code: 'GF-03', measure: { type: 'rate' as const, unit: { zh: '%', en: '%' } } };
+const count = { code: 'HS-02', measure: { type: 'count' as const, unit: { zh: '次', en: 'times' } } };
 
 const cases: [string, string][] = [
   [valueProblem(boolean, 2)!.message, '请填写 1（是）或 0（否）'],

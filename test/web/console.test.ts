@@ -46,7 +46,10 @@ describe('the district console', () => {
     await page.getByRole('button', { name: '校验' }).click();
     await poll(() => page.locator('.el-alert', { hasText: '校验通过' }).count()).toBe(1);
     await page.getByRole('button', { name: '发布' }).click();
-    await page.locator('.el-message-box .el-button--primary').click();
+    // The district chooses whether running plans adopt the new targets; here it keeps them as issued.
+    await poll(() => page.locator('.el-message-box').textContent()).toContain('运行中的计划是否对尚未评价的任务采用新版目标值');
+    await page.locator('.el-message-box').getByRole('button', { name: '仅发布，运行中的计划不变' }).click();
+    await poll(() => page.locator('.el-message').textContent()).toContain('已发布第 2 版');
     await poll(() => page.locator('.hint').textContent()).toContain('第 2 版');
     await poll(() => page.locator('.el-table__row', { hasText: 'HL-02' }).textContent()).toContain('文体活动场次（含线上）');
   });

@@ -1187,7 +1187,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish the draft as a new immutable version (district admin) */
+        /** Publish the draft as a new immutable version (district admin); `runningPlans: adopt` also gives the district’s running plans its targets for the tasks not yet evaluated (one policy adjustment per plan) */
         post: {
             parameters: {
                 query?: never;
@@ -1199,6 +1199,12 @@ export interface paths {
                 content: {
                     "application/json": {
                         revision: number;
+                        /**
+                         * @description keep: running plans stay on the version they were issued with; adopt: their tasks not yet evaluated take this version’s targets (points and weights stay the plan’s)
+                         * @default keep
+                         * @enum {string}
+                         */
+                        runningPlans?: "keep" | "adopt";
                     };
                 };
             };
@@ -1209,7 +1215,15 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["CatalogueVersion"];
+                        "application/json": components["schemas"]["CatalogueVersion"] & {
+                            /** @description with runningPlans adopt: the adjustment that carries the new targets into each running plan */
+                            adoptions: {
+                                planId: string;
+                                adjustmentId: string;
+                                number: string;
+                                tasks: number;
+                            }[];
+                        };
                     };
                 };
                 /** @description malformed request; `field` names what is wrong */
@@ -8229,12 +8243,15 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description target: change a target; extend: move deadlines later; exempt: take the indicator out (退出); support: a support note
+                         * @description target: change a target; extend: move deadlines later; exempt: take the indicator out (退出); support: a support note; catalogue: adopt a newer catalogue version’s targets for the tasks not yet evaluated
                          * @enum {string}
                          */
-                        kind: "target" | "extend" | "exempt" | "support";
-                        /** @description which units: every criterion given must hold */
-                        class: {
+                        kind: "target" | "extend" | "exempt" | "support" | "catalogue";
+                        /**
+                         * @description which units: every criterion given must hold; kind catalogue may leave it empty for the whole district
+                         * @default {}
+                         */
+                        class?: {
                             unitTypes?: ("enterprise" | "joint_regional" | "joint_trade" | "institution" | "new_employment")[];
                             /** @description micro < 25 members, small < 100, medium < 1,000, large */
                             sizeClasses?: ("micro" | "small" | "medium" | "large")[];
@@ -8258,6 +8275,8 @@ export interface paths {
                          * @default []
                          */
                         needs?: string[];
+                        /** @description kind catalogue: the published version whose targets the plan adopts */
+                        catalogueVersion?: number;
                     };
                 };
             };
@@ -8448,12 +8467,15 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description target: change a target; extend: move deadlines later; exempt: take the indicator out (退出); support: a support note
+                         * @description target: change a target; extend: move deadlines later; exempt: take the indicator out (退出); support: a support note; catalogue: adopt a newer catalogue version’s targets for the tasks not yet evaluated
                          * @enum {string}
                          */
-                        kind: "target" | "extend" | "exempt" | "support";
-                        /** @description which units: every criterion given must hold */
-                        class: {
+                        kind: "target" | "extend" | "exempt" | "support" | "catalogue";
+                        /**
+                         * @description which units: every criterion given must hold; kind catalogue may leave it empty for the whole district
+                         * @default {}
+                         */
+                        class?: {
                             unitTypes?: ("enterprise" | "joint_regional" | "joint_trade" | "institution" | "new_employment")[];
                             /** @description micro < 25 members, small < 100, medium < 1,000, large */
                             sizeClasses?: ("micro" | "small" | "medium" | "large")[];
@@ -8477,6 +8499,8 @@ export interface paths {
                          * @default []
                          */
                         needs?: string[];
+                        /** @description kind catalogue: the published version whose targets the plan adopts */
+                        catalogueVersion?: number;
                     };
                 };
             };
@@ -9755,7 +9779,7 @@ export interface components {
             number: string;
             planId: string;
             /** @enum {string} */
-            kind: "target" | "extend" | "exempt" | "support";
+            kind: "target" | "extend" | "exempt" | "support" | "catalogue";
             class: {
                 [key: string]: string[];
             };
@@ -9765,6 +9789,8 @@ export interface components {
             reason: string;
             note: string | null;
             needs: string[];
+            /** @description kind catalogue: the version adopted */
+            catalogueVersion: number | null;
             /** @enum {string} */
             state: "applying" | "applied";
             progress: {

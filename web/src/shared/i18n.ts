@@ -2,13 +2,15 @@ import { ref } from 'vue';
 import { en, zh } from './messages';
 
 export type Locale = 'zh-CN' | 'en';
-const stored = typeof localStorage === 'undefined' ? null : localStorage.getItem('jianjia.locale');
+// Read through globalThis so the pure parts (t, translateApiMessage) also load in Node for unit tests.
+const browser = globalThis as { localStorage?: { getItem(k: string): string | null; setItem(k: string, v: string): void }; document?: { documentElement: { lang: string } } };
+const stored = browser.localStorage?.getItem('jianjia.locale') ?? null;
 export const locale = ref<Locale>(stored === 'en' ? 'en' : 'zh-CN');
 
 export function setLocale(l: Locale) {
   locale.value = l;
-  localStorage.setItem('jianjia.locale', l);
-  document.documentElement.lang = l;
+  browser.localStorage?.setItem('jianjia.locale', l);
+  if (browser.document) browser.document.documentElement.lang = l;
 }
 
 function lookup(tree: unknown, key: string): unknown {

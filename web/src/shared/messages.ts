@@ -67,6 +67,11 @@ export const zh = {
     sources: { default: '目录默认', unit_type: '按单位类型', size_class: '按会员规模', district_plan: '区计划', township_override: '镇街加严' },
     actions: { approve: '通过', return: '退回', review: '区复核', exit: '退出' },
   },
+  catalogue: {
+    publishTitle: '发布目录', publishKeep: '仅发布，运行中的计划不变', publishAdopt: '发布，并用于运行中的计划',
+    publishQuestion: '发布后成为新的现行目录版本，之后新建的计划使用它。运行中的计划是否对尚未评价的任务采用新版目标值？（分值与权重保持不变）',
+    published: '已发布第 {version} 版', publishedAdopted: '已发布第 {version} 版；{plans} 个运行中的计划的 {tasks} 项任务正在改用新目标值',
+  },
   nav: { review: '审核', dispatch: '分办', plans: '计划', orders: '督办与约谈', screen: '一屏掌控', lights: '灯色', deliveries: '消息推送', units: '单位与账号', catalogue: '指标目录' },
 } as const;
 
