@@ -48,6 +48,7 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof DomainError) {
     // The request id goes with failures the caller cannot fix by changing the request (and with refused writes), for support.
     const withId = err.status >= 500 || err.code === 'not_written' ? { requestId } : {};
+    if (err.status === 503) c.header('Retry-After', '5');
     return c.json<ErrorBody>({ error: { code: err.code, message: err.message, ...err.details, ...withId } }, err.status);
   }
   // A value the input rules should have refused reached PostgreSQL: still the caller's 4xx, never a 500.

@@ -278,13 +278,23 @@ plans.openapi(
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
     const result = await sendUpdate(
       () => handle.executeUpdate(dispatchUpdate, { args: [{ townshipId, unitIds: body.units, overrides, actor: actorOf(user) }], updateId: c.get('effectId') }),
-      updateTimeoutMs * 5,
-      'retry with the same Idempotency-Key; units already dispatched are not dispatched twice',
+      c.var.deps.env.DISPATCH_WAIT_MS,
+      'the dispatch goes on; retry with the same Idempotency-Key for its result (units already dispatched are not dispatched twice)',
+      () => dispatchProgress(sql, plan.id, townshipId),
     );
     await noteProvisional(c, check);
     return c.json(result, 200);
   },
 );
+
+/** How far a township's dispatch has come: its units, and those whose tasks have reached their inboxes. */
+async function dispatchProgress(sql: Sql, planId: string, townshipId: string) {
+  const [row] = await sql<{ units: number; dispatchedUnits: number }[]>`
+    select count(distinct t.org_id)::int as units, count(distinct t.org_id) filter (where t.version > 0)::int as "dispatchedUnits"
+    from tasks t join orgs o on o.id = t.org_id
+    where t.plan_id = ${planId} and t.township_id = ${townshipId} and o.level = 'grassroots'`;
+  return row ?? { units: 0, dispatchedUnits: 0 };
+}
 
 plans.openapi(
   createRoute({

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../lib/errors';
 import { failureTypes } from '../workflows/unit-tasks.contract';
@@ -51,10 +51,20 @@ export async function withinTime<T>(work: Promise<T>, ms: number, retryHint: str
   }
 }
 
-/** Temporal admits a bounded number of in-flight updates per workflow (10 by default). */
+/**
+ * Worth sending again with the same update id: the workflow is at its in-flight update limit (10 by default, e.g.
+ * every township dispatching at once), the server aborted the update (its workflow task was lost or timed out
+ * under load), or the long poll for its outcome ended. Temporal admits an update id once per run, so a resent
+ * update either joins the one under way or returns its outcome.
+ */
 function isBusy(err: unknown): boolean {
-  const cause = (err as { cause?: { code?: number } } | undefined)?.cause;
-  return cause?.code === 8 || (err instanceof Error && /RESOURCE_EXHAUSTED/.test(err.message));
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 8 || code === 4) return true; // RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED
+    if (e instanceof Error && /RESOURCE_EXHAUSTED|update was aborted|DEADLINE_EXCEEDED/.test(e.message)) return true;
+  }
+  return false;
 }
 
 /**
@@ -79,10 +89,14 @@ export async function retryWhileBusy<T>(send: () => Promise<T>, deadlineMs: numb
  * at its in-flight limit, bounded by `ms` (then a 503 saying how to retry safely), and a workflow's refusal mapped to
  * the HTTP answer it stands for.
  */
-export async function sendUpdate<T>(send: () => Promise<T>, ms: number, retryHint: string): Promise<T> {
+export async function sendUpdate<T>(send: () => Promise<T>, ms: number, retryHint: string, progress?: () => Promise<Record<string, unknown>>): Promise<T> {
   try {
     return await withinTime(retryWhileBusy(send, ms), ms, retryHint);
   } catch (err) {
+    // A 503 says what is done so far when the caller can tell (a dispatch: units dispatched of the township's).
+    if (err instanceof DomainError && err.status === 503 && progress) {
+      throw new DomainError(err.code, err.message, 503, { ...err.details, progress: await progress().catch(() => null) });
+    }
     if (err instanceof DomainError) throw err;
     mapWorkflowFailure(err);
   }
