@@ -1,5 +1,7 @@
-// Benchmark: issue a plan to a district of BENCH_UNITS grassroots units (default 5,000) in 24
-// townships, dispatch every township at once, and time until all tasks are in the inbox.
+// Benchmark: first the raw baseline, BENCH_UNITS no-op workflows started on the same Temporal server with one
+// worker (time until every start is acknowledged, and until all complete); then the cycle: issue a plan to a
+// district of BENCH_UNITS grassroots units (default 5,000) in 24 townships, dispatch every township at once, and
+// time until all tasks are in the inbox. Prints both and their ratio, with worker and API peak RSS.
 // Run with `npm run bench:dispatch`, which provisions throw-away servers first.
 import { serve } from '@hono/node-server';
 import { spawn } from 'node:child_process';
@@ -14,6 +16,8 @@ import { parseEnv } from '../lib/env';
 import { createLogger } from '../lib/log';
 import { hashPassword } from '../lib/password';
 import { temporalClient } from '../lib/temporal';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
 const townshipCount = 24;
@@ -21,6 +25,40 @@ const adminUrl = process.env.TEST_DATABASE_URL!;
 const database = `bench_${randomBytes(4).toString('hex')}`;
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+// ---- The baseline: what the server costs per workflow start, with one worker running no-op workflows.
+async function baseline(n: number) {
+  const env = parseEnv({ ...process.env, DATABASE_URL: adminUrl, JWT_SECRET: 'x'.repeat(32) });
+  const client = temporalClient(env);
+  const taskQueue = `bench-noop-${randomBytes(4).toString('hex')}`;
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue, workflowsPath: fileURLToPath(new URL('./workflows/noop.ts', import.meta.url)) });
+  const running = worker.run();
+  const t0 = Date.now();
+  const handles: { result(): Promise<unknown> }[] = [];
+  let next = 0;
+  // As many starts in flight as the API keeps for a dispatch (24 townships × 25 units).
+  await Promise.all(
+    Array.from({ length: 600 }, async () => {
+      for (let i = next++; i < n; i = next++) handles.push(await client.workflow.start('noop', { taskQueue, workflowId: `${taskQueue}-${i}` }));
+    }),
+  );
+  const acknowledged = Date.now() - t0;
+  let waiting = 0;
+  await Promise.all(
+    Array.from({ length: 200 }, async () => {
+      for (let i = waiting++; i < handles.length; i = waiting++) await handles[i]!.result();
+    }),
+  );
+  const completed = Date.now() - t0;
+  worker.shutdown();
+  await running;
+  await connection.close();
+  await client.connection.close();
+  return { acknowledged, completed };
+}
+const raw = await baseline(units);
+console.log(`baseline: ${units} no-op workflow starts acknowledged after ${seconds(raw.acknowledged)} s, all completed after ${seconds(raw.completed)} s`);
 
 const admin = connect(adminUrl, 1);
 await admin.unsafe(`create database ${database}`);
@@ -82,6 +120,9 @@ const tIssued = Date.now();
 const total = units * 23;
 const dispatches = Promise.all(townships.map((t) => call('POST', `/plans/${plan.id}/dispatch`, token, { townshipId: t.id })));
 let lastLog = 0;
+// The API's own peak, sampled during the dispatch (the process's high-water mark includes the baseline's worker).
+let apiPeak = 0;
+const sampler = setInterval(() => (apiPeak = Math.max(apiPeak, process.memoryUsage().rss)), 200);
 while ((await count('dispatched')) < total) {
   if (Date.now() - lastLog > 10_000) {
     lastLog = Date.now();
@@ -92,13 +133,15 @@ while ((await count('dispatched')) < total) {
 const tInbox = Date.now();
 await dispatches;
 const tAnswered = Date.now();
+clearInterval(sampler);
 const [{ bytes }] = (await sql`select pg_database_size(current_database())::bigint as bytes`) as unknown as [{ bytes: number }];
 
 console.log(`units ${units}, townships ${townshipCount}, tasks ${total}`);
 console.log(`issue (下达, ${total} task rows): ${seconds(tIssued - t0)} s`);
 console.log(`dispatch (分办, ${units} unit workflows started): every task in the inbox after ${seconds(tInbox - tIssued)} s (${Math.round(total / ((tInbox - tIssued) / 1000))} tasks/s, ${Math.round(units / ((tInbox - tIssued) / 1000))} workflows/s)`);
 console.log(`all 24 dispatch calls answered after ${seconds(tAnswered - tIssued)} s; issue to full inbox ${seconds(tInbox - t0)} s`);
-console.log(`worker peak RSS ${peakRssMb(worker.pid!).toFixed(0)} MiB; API process peak RSS ${peakRssMb(process.pid).toFixed(0)} MiB; database ${(bytes / 1024 / 1024).toFixed(0)} MiB`);
+console.log(`ratio (issue + dispatch to full inbox) ÷ (baseline starts acknowledged): ${((tInbox - t0) / raw.acknowledged).toFixed(2)}`);
+console.log(`worker peak RSS ${peakRssMb(worker.pid!).toFixed(0)} MiB; API process peak RSS during dispatch ${(apiPeak / 1024 / 1024).toFixed(0)} MiB; database ${(bytes / 1024 / 1024).toFixed(0)} MiB`);
 
 worker.kill('SIGTERM');
 await new Promise((r) => worker.once('exit', r));
