@@ -8,7 +8,7 @@ import { currentCalendar } from '../db/queries/calendar';
 import { refreshUnitIndex } from '../db/queries/unit-index';
 import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
 import type { DispatchInput, DispatchResult } from '../workflows/plan-cycle.contract';
-import { rearmSignal, unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
+import { cycleIndicator, rearmSignal, unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
 import type { unitTasks } from '../workflows/unit-tasks';
 
 interface PlanRow {
@@ -138,7 +138,7 @@ export async function dispatchUnits(
           const ladder = o?.notApplicable ? undefined : ladderFor(t.indicator, deadline);
           return {
             taskId: t.id,
-            indicator: indicatorByCode.get(t.indicator)!,
+            indicator: cycleIndicator(indicatorByCode.get(t.indicator)!),
             target: o?.target ?? Number(t.target),
             deadline,
             townshipDuty: input.townshipDuty ?? false,

@@ -57,7 +57,10 @@ export function isLooser(indicator: Indicator, candidate: number, base: number):
 }
 
 /** Score a reported value against a target by the indicator's rule. */
-export function scoreValue(indicator: Indicator, target: number, value: number): IndicatorScore {
+/** What scoring reads of an indicator. */
+export type ScoredIndicator = Pick<Indicator, 'code' | 'scoring' | 'points'>;
+
+export function scoreValue(indicator: ScoredIndicator, target: number, value: number): IndicatorScore {
   if (!Number.isFinite(value)) throw new RangeError(`${indicator.code}: value must be a finite number, got ${value}`);
   if (!Number.isFinite(target)) throw new RangeError(`${indicator.code}: target must be a finite number, got ${target}`);
   const share = shareOf(indicator, target, value);
@@ -66,7 +69,7 @@ export function scoreValue(indicator: Indicator, target: number, value: number):
   return { points, share, met: share === 1 };
 }
 
-function shareOf(indicator: Indicator, target: number, value: number): number {
+function shareOf(indicator: ScoredIndicator, target: number, value: number): number {
   const { scoring } = indicator;
   switch (scoring.rule) {
     case 'boolean':

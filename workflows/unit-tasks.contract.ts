@@ -15,9 +15,27 @@ export interface Actor {
   orgId?: string;
 }
 
+/**
+ * What the cycle needs of an indicator: its measure and scoring, points, evidence rule and review tiers. Names,
+ * descriptions and target rules stay in the catalogue, so each unit workflow's input (and history, and the worker's
+ * cache of it) carries about 200 bytes per indicator instead of 700. Histories started before carry the whole
+ * indicator; the workflow reads only these fields, so both replay alike.
+ */
+export type CycleIndicator = Pick<Indicator, 'code' | 'category' | 'measure' | 'scoring' | 'points' | 'gate' | 'evidence' | 'twoTier'>;
+export const cycleIndicator = (i: Indicator): CycleIndicator => ({
+  code: i.code,
+  category: i.category,
+  measure: i.measure,
+  scoring: i.scoring,
+  points: i.points,
+  gate: i.gate,
+  evidence: i.evidence,
+  twoTier: i.twoTier,
+});
+
 export interface TaskSpec {
   taskId: string;
-  indicator: Indicator;
+  indicator: CycleIndicator;
   target: number;
   deadline: string; // ISO date-time
   /** Township duty tasks are evaluated by the district directly. */
