@@ -1,7 +1,7 @@
 // One workflow per (plan, unit): the unit's tasks for the year and every move they make.
 // Validators refuse illegal, stale and malformed verbs before anything enters history; handlers
 // change state synchronously, then wait for the PostgreSQL projection so the API reads its own write.
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, allHandlersFinished, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { LadderTimes } from '../lib/escalation';
 import { beijingYear } from '../lib/input';
@@ -42,10 +42,15 @@ import {
 
 // One short transaction: a worker that dies mid-write is retried within seconds. Data the database
 // refuses (SQLSTATE classes 22 and 23) fails at once, non-retryable; anything else stops after ten tries.
-const { projectTask } = proxyActivities<Activities>({
+const projectionOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+} as const;
+const { projectTask } = proxyActivities<Activities>(projectionOptions);
+// The same projection as a local activity: run by the worker that runs the update, with no activity task to
+// dispatch and no second workflow task to complete the update. Re-run after a crash, like any activity; the
+// version it carries makes it idempotent.
+const { projectTask: projectTaskHere } = proxyLocalActivities<Activities>(projectionOptions);
 
 // The ladder's activities: a missing calendar year is deferred by the activity itself; a transient
 // failure retries for about an hour before the batch is held and tried again later.
@@ -65,6 +70,8 @@ const patches = {
   ladderBatchHeld: 'ladder-batch-held',
   /** A ladderSchedule call that fails as a whole holds those tasks instead of failing the workflow. */
   scheduleHeld: 'ladder-schedule-held',
+  /** A verb's projection runs as a local activity (one workflow task per verb instead of two plus an activity task). */
+  localProjection: 'projection-local-activity',
 } as const;
 
 interface Task extends TaskStatus {
@@ -185,8 +192,9 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
     task.version += 1;
     changes += 1;
     const version = task.version;
+    const project = patched(patches.localProjection) ? projectTaskHere : projectTask;
     try {
-      await projectTask({
+      await project({
         planId: input.planId,
         taskId: task.taskId,
         version: task.version,
@@ -201,9 +209,12 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
         audit: { actorId: actor?.id ?? null, actorLogin: actor?.login ?? 'system', action, fromState: from, toState: task.state, summary },
       });
     } catch (err) {
-      if (!(err instanceof ActivityFailure) || !patched(patches.projectionRefused)) throw err;
-      const permanent = err.cause instanceof ApplicationFailure && err.cause.nonRetryable;
-      const reason = err.cause?.message ?? err.message;
+      // A remote activity's failure arrives wrapped in an ActivityFailure; a local activity's as the failure itself.
+      const gaveUp = err instanceof ActivityFailure || (project === projectTaskHere && (err instanceof ApplicationFailure || err instanceof TimeoutFailure));
+      if (!gaveUp || !patched(patches.projectionRefused)) throw err;
+      const cause = err instanceof ActivityFailure ? err.cause : (err as Error);
+      const permanent = cause instanceof ApplicationFailure && cause.nonRetryable;
+      const reason = cause?.message ?? (err as Error).message;
       if (task.version === version) {
         const deadlineMoved = task.deadline !== before.deadline;
         Object.assign(task, before);
