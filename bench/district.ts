@@ -1,0 +1,84 @@
+// A throw-away district for the benchmarks: its own database on the scratch PostgreSQL, BENCH_UNITS grassroots
+// units of every type and size in 24 townships, a worker process (bin/worker.ts) and the API in this process.
+import { serve } from '@hono/node-server';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../api/app';
+import { connect } from '../db/client';
+import { migrate } from '../db/migrate';
+import { ensureDefaultCatalogue } from '../db/queries/catalogue';
+import { parseEnv } from '../lib/env';
+import { createLogger } from '../lib/log';
+import { hashPassword } from '../lib/password';
+import { temporalClient } from '../lib/temporal';
+
+export const seconds = (ms: number) => (ms / 1000).toFixed(1);
+export const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+export async function benchDistrict(units: number, townshipCount = 24) {
+  const adminUrl = process.env.TEST_DATABASE_URL!;
+  const database = `bench_${randomBytes(4).toString('hex')}`;
+  const admin = connect(adminUrl, 1);
+  await admin.unsafe(`create database ${database}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const sql = connect(url.toString(), 20);
+  await migrate(sql);
+  await ensureDefaultCatalogue(sql);
+
+  const [district] = await sql<{ id: string }[]>`
+    insert into orgs (id, code, name, level, district_id)
+    select id, 'BD', '基准测试区总工会', 'district', id from (select gen_random_uuid() as id) f returning id`;
+  const townships = await sql<{ id: string; code: string }[]>`
+    insert into orgs ${sql(Array.from({ length: townshipCount }, (_, i) => ({ code: `BD-T${String(i + 1).padStart(2, '0')}`, name: `第${i + 1}镇总工会`, level: 'township', parent_id: district!.id, district_id: district!.id })))}
+    returning id, code`;
+  await sql`update orgs set township_id = id where level = 'township'`;
+  const types = ['enterprise', 'joint_regional', 'joint_trade', 'institution', 'new_employment'];
+  const rows = Array.from({ length: units }, (_, i) => {
+    const t = townships[i % townshipCount]!;
+    const members = [12, 60, 300, 1500][i % 4]!;
+    return { code: `${t.code}-U${String(i + 1).padStart(5, '0')}`, name: `基准单位${i + 1}工会`, level: 'grassroots', parent_id: t.id, district_id: district!.id, township_id: t.id, unit_type: types[i % types.length], members, female_members: Math.floor(members / 3) };
+  });
+  for (let i = 0; i < rows.length; i += 2000) await sql`insert into orgs ${sql(rows.slice(i, i + 2000))}`;
+  await sql`insert into users (login, display_name, role, org_id, password_hash) values ('bench-admin', '基准管理员', 'district_admin', ${district!.id}, ${await hashPassword('bench-password')})`;
+
+  const env = parseEnv({ ...process.env, DATABASE_URL: url.toString(), TEMPORAL_TASK_QUEUE: `bench-${database}`, JWT_SECRET: randomBytes(32).toString('base64url'), LOG_LEVEL: 'warn' });
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
+    env: { ...process.env, DATABASE_URL: env.DATABASE_URL, TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE, JWT_SECRET: env.JWT_SECRET, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '20' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  // Never leave the worker behind, whatever happens.
+  process.on('exit', () => worker.kill('SIGKILL'));
+  const temporal = temporalClient(env);
+  const app = createApp({ env, sql, temporal, log: createLogger('warn', 'bench-api') });
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+  async function call(method: string, path: string, token: string | null, body?: unknown) {
+    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = (await res.json()) as any;
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+  const token = (await call('POST', '/auth/login', null, { login: 'bench-admin', password: 'bench-password' })).token as string;
+  /** Wait for the worker's first poll so bundling time is not counted. */
+  async function workerReady() {
+    for (;;) {
+      const pollers = await temporal.workflowService.describeTaskQueue({ namespace: env.TEMPORAL_NAMESPACE, taskQueue: { name: env.TEMPORAL_TASK_QUEUE }, taskQueueType: 1 });
+      if (pollers.pollers.length > 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  async function teardown() {
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+    server.close();
+    await temporal.connection.close();
+    await sql.end();
+    await admin.unsafe(`drop database ${database} with (force)`);
+    await admin.end();
+  }
+  return { sql, env, base, call, token, townships, districtId: district!.id, worker, temporal, workerReady, teardown };
+}
