@@ -177,4 +177,17 @@ describe('the task overview', () => {
     const [escalations] = await Promise.all([district.waitForEvent('download'), district.locator('[data-test=export-escalations]').click()]);
     expect((await sheetRows(escalations, '督办单')).map((r) => r['单位编码']).sort()).toEqual(['FY-T01-U001', 'FY-T02-U001']);
   });
+
+  it('records how a summons went on 督办与约谈, and the row shows it', async () => {
+    await waitUntil('a summons for each late unit', async () => (await s.call('GET', `/api/v1/summons?planId=${planId}`, { token: await s.token('district') })).body.items.length === 2, 60_000);
+    const [unit] = await s.db.sql<{ name: string }[]>`select name from orgs where code = 'FY-T02-U001'`;
+    await district.getByRole('menuitem', { name: '督办与约谈' }).click();
+    const row = district.locator('.el-table__row', { hasText: unit!.name }).filter({ has: district.getByRole('button', { name: '记录结果' }) });
+    await row.getByRole('button', { name: '记录结果' }).click();
+    const dialog = district.locator('.el-dialog', { hasText: '记录约谈结果' });
+    await dialog.locator('textarea').fill('已约谈单位主席，承诺两周内完成政治引领活动');
+    await dialog.getByRole('button', { name: '保存' }).click();
+    await poll(() => district.locator('.el-table__row', { hasText: '承诺两周内完成' }).count()).toBe(1);
+    expect(await district.locator('.el-table__row', { hasText: '承诺两周内完成' }).textContent()).toContain('已记录');
+  });
 });

@@ -58,7 +58,7 @@ export const zh = {
     pending: '待接入（指数接口上线后显示）', notClosed: '计划结束后显示指数', units: '个单位', avg: '平均',
   },
   overview: {
-    title: '任务总览', byDeadline: '按截止时间', byChange: '最久未更新在前', shown: '已显示 {shown} 条，共 {total} 条', changedAt: '最近更新',
+    title: '任务总览', yes: '是', no: '否', byDeadline: '按截止时间', byChange: '最久未更新在前', shown: '已显示 {shown} 条，共 {total} 条', changedAt: '最近更新',
     department: '责任部门', exitReason: '退出原因', ladder: '督导进程（未完成时）', ladderDone: '任务已办结，不再提醒。', finalReport: '最终反馈',
     rungs: { remind: '提醒', warn: '预警', supervise: '督办', answerBy: '督办答复期限', summonsAt: '约谈' },
     provisional: '{years} 年节假日尚未录入，以上日期暂按周一至周五计算。',
@@ -69,6 +69,7 @@ export const zh = {
     ladder_supervise: '发出督办单', ladder_summons: '约谈', order_issue: '发出督办单', order_respond: '整改答复', summons_outcome: '约谈结果', plan_urge: '催办',
   },
   exports: { excel: '导出 Excel', ranking: '导出单位排名', escalations: '导出督办约谈', unitIndex: '本单位建家指数说明（Excel）', index: '指数说明' },
+  summons: { orderReason: '督办原因', at: '约谈时间', place: '地点', outcome: '约谈结果', record: '记录结果', recordTitle: '记录约谈结果' },
   calendar: {
     title: '工作日历', yearTitle: '{year} 年节假日安排', otherYear: '其他年份', open: '打开', holidays: '放假日期', workdays: '调休上班日期',
     holidaysHint: '（每一天一行）', workdaysHint: '（须为周六或周日）', date: '日期', name: '名称', namePlaceholder: '如 春节', remove: '删除',
@@ -139,12 +140,13 @@ export const en: DeepPartial<Messages> = {
   notices: { title: 'My notices', unread: '{n} unread', readAll: 'Mark all read' },
   orders: { title: 'Supervision orders', respond: 'Answer', open: 'open', answered: 'answered', overdue: 'overdue', summons: 'Summons', recorded: 'recorded' },
   overview: {
-    title: 'Task overview', byDeadline: 'By deadline', byChange: 'Longest unchanged first', shown: '{shown} of {total} shown', changedAt: 'Last change',
+    title: 'Task overview', yes: 'yes', no: 'no', byDeadline: 'By deadline', byChange: 'Longest unchanged first', shown: '{shown} of {total} shown', changedAt: 'Last change',
     department: 'Department', exitReason: 'Exit reason', ladder: 'Escalation ahead (if not done)', ladderDone: 'Done: no more reminders.', finalReport: 'Final report',
     rungs: { remind: 'Reminder', warn: 'Warning', supervise: 'Supervision order', answerBy: 'Order answer due', summonsAt: 'Summons' },
     provisional: 'Holidays of {years} are not entered yet: these dates count Monday–Friday for now.',
   },
   exports: { excel: 'Export Excel', ranking: 'Export ranking', escalations: 'Export orders & summons', unitIndex: 'Unit index explained (Excel)', index: 'Index' },
+  summons: { orderReason: 'Reason', at: 'Summons at', place: 'Place', outcome: 'Outcome', record: 'Record outcome', recordTitle: 'Record the summons outcome' },
   calendar: {
     title: 'Working days', yearTitle: 'Holidays of {year}', otherYear: 'Other year', open: 'Open', holidays: 'Holidays', workdays: 'Make-up working days',
     holidaysHint: '(one row per day)', workdaysHint: '(Saturdays or Sundays)', date: 'Date', name: 'Name', remove: 'Remove', addDay: 'Add a day',
