@@ -103,12 +103,16 @@ afterAll(async () => {
 describe('the task overview', () => {
   let district: Page;
 
-  it('filters by light and township, shows the light counts as badges with words, and keeps the filter across a reload', async () => {
+  it('pages on the server, filters by light and township, shows the light counts as badges with words, and keeps the filter across a reload', async () => {
     district = await open('district');
     await district.getByRole('menuitem', { name: '任务总览' }).click();
     await district.waitForURL('**/tasks');
     const rows = district.locator('.rows .el-table__row');
     await poll(() => district.locator('[data-test=shown]').textContent()).toMatch(/已显示 50 条，共 \d+ 条/);
+    // Paged on the server: the next 50 come on request.
+    await district.locator('[data-test=more]').click();
+    await poll(() => district.locator('[data-test=shown]').textContent()).toMatch(/已显示 100 条，共 \d+ 条/);
+    await poll(() => rows.count()).toBe(100);
     const counts = district.locator('[data-test=light-counts]');
     await poll(() => counts.locator('button[data-light=red]').textContent()).toMatch(/红·督办\/约谈中\s*2/);
 
@@ -129,7 +133,7 @@ describe('the task overview', () => {
     await screenshot(district, 'task-overview');
   });
 
-  it('opens a red task with its ladder and history, and a reported one with its photo', async () => {
+  it('opens a red task with its ladder and history, and a reported one with its photo and its unit’s index workbook', async () => {
     const rows = district.locator('.rows .el-table__row');
     await rows.first().click();
     const drawer = district.locator('.el-drawer:visible');
@@ -145,6 +149,9 @@ describe('the task overview', () => {
     await poll(() => photo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(64);
     await poll(() => district.locator('.el-drawer:visible').textContent()).toContain('已召开职代会');
     await screenshot(district, 'task-overview-detail');
+    const [index] = await Promise.all([district.waitForEvent('download'), district.locator('.el-drawer:visible').getByRole('button', { name: '本单位建家指数说明（Excel）' }).click()]);
+    const summary = await sheetRows(index, '指数概况');
+    expect(summary.find((r) => r['项目'] === '单位编码')?.['数值']).toBe('FY-T01-U002');
     await district.keyboard.press('Escape');
   });
 
