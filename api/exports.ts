@@ -2,7 +2,10 @@
 // unit's index explained, a township's task list, and the open orders and summons. Streamed while written;
 // scoped like the JSON endpoints (a township officer gets their township, a chair their own unit or a 403).
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Catalogue } from '../indicators';
+import { categoryCodeSchema, type Catalogue } from '../indicators';
+import { lightOrder } from '../db/queries/tasks';
+import { taskStates } from './tasks';
+import { text } from '../lib/input';
 import { districtOrg, openOrderRows, openSummonsRows, taskExportRows } from '../db/queries/exports';
 import type { Slice } from '../db/queries/standing';
 import { rankedUnits } from '../db/queries/standing';
@@ -36,6 +39,14 @@ const tagged = { security: [{ bearer: [] }], tags: ['exports'] };
 const townshipQuery = z.object({
   townshipId: z.string().uuid().optional().openapi({ description: 'district staff: one township only; a township officer always gets their own' }),
 });
+
+/** The task list's filters (as GET /tasks has them), so an export holds what the screen shows. */
+const taskListFilter = {
+  state: z.enum(taskStates).optional(),
+  light: z.enum(lightOrder).optional(),
+  indicator: text('short', { max: 10 }).optional(),
+  category: categoryCodeSchema.optional(),
+};
 
 /** A file name from its parts, with the characters no file system accepts replaced. */
 const fileName = (...parts: string[]) => `${parts.join('-').replace(/[\\/:*?"<>|\r\n]/g, '_')}.xlsx`;
@@ -211,15 +222,17 @@ exportsApi.openapi(
     ...tagged,
     method: 'get',
     path: '/plans/{id}/exports/tasks.xlsx',
-    summary: '任务清单 as Excel: a township’s tasks, unit by unit, with state, light, target, value, points and deadline (district staff may omit townshipId for the whole district)',
+    summary:
+      '任务清单 as Excel: a township’s tasks, unit by unit, with state, light, target, value, points and deadline (district staff may omit townshipId for the whole district); state, light, indicator and category narrow it as they narrow GET /tasks',
     middleware: [requireRole('district_admin', 'department_staff', 'township_officer')] as const,
-    request: { params: idParam, query: townshipQuery },
+    request: { params: idParam, query: townshipQuery.extend(taskListFilter) },
     responses: { 200: xlsxOk('the task list workbook'), ...authErrors, ...unprocessable },
   }),
   async (c) => {
     const sql = c.var.sql;
     const plan = await standingPlan(sql, c.var.user, c.req.valid('param').id);
-    const { slice, township } = await exportScope(sql, c.var.user, plan, c.req.valid('query').townshipId);
+    const { townshipId, ...filter } = c.req.valid('query');
+    const { slice, township } = await exportScope(sql, c.var.user, plan, townshipId);
     const catalogue = await publishedCatalogue(sql, plan.catalogueVersion);
     const names = indicatorNames(catalogue);
     return streamWorkbook(c, { name: fileName(plan.name, township?.name ?? '全区', '任务清单'), ascii: 'tasks.xlsx' }, async (book, flow) => {
@@ -242,7 +255,7 @@ exportsApi.openapi(
         { header: '退出原因', key: 'exitReason', width: 16 },
         { header: '最近更新（北京时间）', key: 'updatedAt', width: 18, numFmt: DATE_TIME },
       ]);
-      for await (const rows of taskExportRows(sql, plan.id, slice)) {
+      for await (const rows of taskExportRows(sql, plan.id, slice, filter)) {
         commitRows(
           sheet,
           rows.map((t) => ({

@@ -19,7 +19,9 @@ import { checkEvidence } from '../db/queries/uploads';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
 import { sendUpdate } from './temporal-errors';
 
-const states = ['issued', 'dispatched', 'claimed', 'reported', 'returned', 'reviewed', 'approved', 'exited'] as const;
+/** A task's states, in the order of the cycle. */
+export const taskStates = ['issued', 'dispatched', 'claimed', 'reported', 'returned', 'reviewed', 'approved', 'exited'] as const;
+const states = taskStates;
 
 const taskSchema = z
   .object({

@@ -39,14 +39,26 @@ export interface TaskExportRow {
   updatedAt: Date;
 }
 
+/** The task list's own filters, as GET /tasks takes them, narrowing an export to what the person is looking at. */
+export interface TaskExportFilter {
+  state?: string;
+  light?: string;
+  indicator?: string;
+  category?: string;
+}
+
 /** A slice's tasks in a plan, unit by unit (by code) and indicator by indicator, in batches. */
-export function taskExportRows(sql: Sql, planId: string, slice: Slice): AsyncIterable<TaskExportRow[]> {
+export function taskExportRows(sql: Sql, planId: string, slice: Slice, f: TaskExportFilter = {}): AsyncIterable<TaskExportRow[]> {
   return sql<TaskExportRow[]>`
     select o.code as "unitCode", o.name as "unitName", tw.name as "townshipName", t.indicator, t.category, t.department,
       t.state, t.light, t.target::float8 as target, t.value::float8 as value, t.points::float8 as points,
       t.max_points::float8 as "maxPoints", t.deadline, t.responsible, t.exit_reason as "exitReason", t.updated_at as "updatedAt"
     from tasks t join orgs o on o.id = t.org_id join orgs tw on tw.id = t.township_id
     where t.plan_id = ${planId} and ${sliceWhere(sql, slice, 't')}
+      ${f.state ? sql`and t.state = ${f.state}` : sql``}
+      ${f.light ? sql`and t.light = ${f.light}` : sql``}
+      ${f.indicator ? sql`and t.indicator = ${f.indicator}` : sql``}
+      ${f.category ? sql`and t.category = ${f.category}` : sql``}
     order by tw.code, o.code, t.indicator`.cursor(BATCH);
 }
 

@@ -246,6 +246,19 @@ describe('Excel exports', () => {
     expect((await download(`/api/v1/plans/${planId}/exports/tasks.xlsx`, await s.token('unit-0001'))).status).toBe(403);
   });
 
+
+  it('narrows the task list to the filters of the task overview, as GET /tasks narrows the screen', async () => {
+    const path = `/api/v1/plans/${planId}/exports/tasks.xlsx?light=red&category=HS`;
+    const red = records(await download(path, district), '任务清单');
+    const listed = await s.call('GET', `/api/v1/tasks?planId=${planId}&light=red&category=HS&limit=500`, { token: district });
+    expect(red.map((r) => r['单位编码']).sort()).toEqual(listed.body.items.map((t: { orgCode: string }) => t.orgCode).sort());
+    expect(red.map((r) => r['单位编码']).sort()).toEqual(['FY-T01-U001', 'FY-T02-U001']);
+    const approved = records(await download(`/api/v1/plans/${planId}/exports/tasks.xlsx?state=approved&indicator=GF-02&townshipId=${t01}`, district), '任务清单');
+    expect(approved.map((r) => r['单位编码']).sort()).toEqual(['FY-T01-U001', 'FY-T01-U002']);
+    const refused = await download(`/api/v1/plans/${planId}/exports/tasks.xlsx?light=purple`, district);
+    expect(refused.status).toBe(400);
+    expect(refused.error?.field).toBe('query.light');
+  });
   it('explains one unit point by point: earned plus lost is the maximum, and each loss has its reason', async () => {
     const chair2 = await s.token('unit-0002');
     const d = await download(`/api/v1/plans/${planId}/units/${u2}/index.xlsx`, chair2);

@@ -8974,12 +8974,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 任务清单 as Excel: a township’s tasks, unit by unit, with state, light, target, value, points and deadline (district staff may omit townshipId for the whole district) */
+        /** 任务清单 as Excel: a township’s tasks, unit by unit, with state, light, target, value, points and deadline (district staff may omit townshipId for the whole district); state, light, indicator and category narrow it as they narrow GET /tasks */
         get: {
             parameters: {
                 query?: {
                     /** @description district staff: one township only; a township officer always gets their own */
                     townshipId?: string;
+                    state?: "issued" | "dispatched" | "claimed" | "reported" | "returned" | "reviewed" | "approved" | "exited";
+                    light?: "green" | "blue" | "yellow" | "red";
+                    indicator?: string;
+                    category?: "HS" | "GF" | "HL" | "WN" | "HX";
                 };
                 header?: never;
                 path: {

@@ -21,6 +21,8 @@ export const router = createRouter({
     { path: '/deliveries', component: () => import('./DeliveriesPage.vue') },
     { path: '/units', component: () => import('./UnitsPage.vue') },
     { path: '/catalogue', component: () => import('./CataloguePage.vue') },
+    { path: '/tasks', component: () => import('./TasksPage.vue') },
+    { path: '/calendar', component: () => import('./CalendarPage.vue') },
     { path: '/screen', component: () => import('../screen/ScreenPage.vue'), meta: { bare: true } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

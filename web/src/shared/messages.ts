@@ -72,6 +72,42 @@ export const zh = {
     publishQuestion: '发布后成为新的现行目录版本，之后新建的计划使用它。运行中的计划是否对尚未评价的任务采用新版目标值？（分值与权重保持不变）',
     published: '已发布第 {version} 版', publishedAdopted: '已发布第 {version} 版；{plans} 个运行中的计划的 {tasks} 项任务正在改用新目标值',
   },
+  overview: {
+    title: '任务总览', yes: '是', no: '否', byDeadline: '按截止时间', byChange: '最久未更新在前', shown: '已显示 {shown} 条，共 {total} 条', changedAt: '最近更新',
+    department: '责任部门', exitReason: '退出原因', ladder: '督导进程（未完成时）', ladderDone: '任务已办结，不再提醒。', finalReport: '最终反馈',
+    rungs: { remind: '提醒', warn: '预警', supervise: '督办', answerBy: '督办答复期限', summonsAt: '约谈' },
+    provisional: '{years} 年节假日尚未录入，以上日期暂按周一至周五计算。',
+  },
+  history: {
+    task_dispatch: '分办', task_claim: '领办', task_progress: '进度反馈', task_report: '最终反馈', task_return: '退回', task_approve: '通过',
+    task_review: '镇街初审通过', task_exit: '退出', task_extend: '延期', ladder_remind: '系统提醒（即将到期）', ladder_warn: '系统预警（已到期）',
+    ladder_supervise: '发出督办单', ladder_summons: '约谈', order_issue: '发出督办单', order_respond: '整改答复', summons_outcome: '约谈结果', plan_urge: '催办',
+  },
+  exports: { excel: '导出 Excel', ranking: '导出单位排名', escalations: '导出督办约谈', unitIndex: '本单位建家指数说明（Excel）', index: '指数说明' },
+  summons: { orderReason: '督办原因', at: '约谈时间', place: '地点', outcome: '约谈结果', record: '记录结果', recordTitle: '记录约谈结果' },
+  calendar: {
+    title: '工作日历', yearTitle: '{year} 年节假日安排', otherYear: '其他年份', open: '打开', holidays: '放假日期', workdays: '调休上班日期',
+    holidaysHint: '（每一天一行）', workdaysHint: '（须为周六或周日）', date: '日期', name: '名称', namePlaceholder: '如 春节', remove: '删除',
+    addDay: '添加一天', orRange: '或按区间添加：', from: '开始', to: '结束', addRange: '添加区间', none: '尚未录入',
+    status: { stored: '已录入', 'built-in': '内置', provisional: '暂定（未录入）' },
+    explain: '截止时间、提醒、预警、督办按工作日计算。未录入的年份暂按周一至周五计算；国务院办公厅公布放假安排后请及时录入。',
+    provisionalHint: '本年度节假日尚未录入，工作日暂按周一至周五计算。请按国务院办公厅通知录入后保存。',
+    updated: '{by} 于 {at} 录入', saved: '已保存：{orders} 张督办单的答复期限已更正，{units} 个单位的提醒已重新计算。', unchanged: '与已录入的安排相同，未作更改。',
+  },
+  units: {
+    units: '基层单位', accounts: '账号', add: '新增单位', edit: '编辑单位', import: '导入 Excel/CSV', importValidOnly: '只导入无误的行', search: '编码或名称',
+    code: '编码', codeHint: '如 FY-T01-U100', name: '名称', type: '类型', members: '会员', membersCount: '会员数', webhook: '机器人推送', webhookUrl: '机器人地址',
+    webhookHint: 'https://…（钉钉/浙政钉群机器人）', webhookInvalid: '请填写以 https:// 或 http:// 开头的完整地址', webhookSet: '已设置', editAction: '编辑', move: '调整镇街', merge: '合并', dissolve: '注销',
+    imported: '已导入 {imported} 个单位，跳过 {skipped} 行', importRow: '行', importField: '列', importProblem: '问题', importFailed: '导入未完成：{message}',
+    dissolveTitle: '注销单位', dissolvePrompt: '注销 {name}：请填写原因', atLeastTwo: '至少 2 个字',
+    moveTitle: '调整 {name} 的所属镇街', moveTo: '调入镇街', moved: '{name} 已调入 {township}',
+    mergeTitle: '将 {name} 并入其他单位', mergeInto: '并入单位', mergeWarning: '合并后本单位停用，其账号一并停用。', merged: '{name} 已并入 {into}',
+    types: { enterprise: '企业工会', joint_regional: '区域性联合工会', joint_trade: '行业性联合工会', institution: '机关事业单位工会', new_employment: '新就业形态工会' },
+  },
+  accounts: {
+    add: '新增账号', edit: '编辑账号', displayName: '姓名', role: '角色', org: '单位', email: '邮箱', status: '状态', active: '正常', inactive: '已停用',
+    deactivate: '停用', activate: '启用', editAction: '编辑', newPassword: '重置密码', newPasswordHint: '留空则不修改；至少 10 位', saved: '账号已保存',
+  },
   nav: { review: '审核', dispatch: '分办', plans: '计划', orders: '督办与约谈', screen: '一屏掌控', lights: '灯色', deliveries: '消息推送', units: '单位与账号', catalogue: '指标目录' },
 } as const;
 
@@ -123,6 +159,24 @@ export const en: DeepPartial<Messages> = {
   },
   notices: { title: 'My notices', unread: '{n} unread', readAll: 'Mark all read' },
   orders: { title: 'Supervision orders', respond: 'Answer', open: 'open', answered: 'answered', overdue: 'overdue', summons: 'Summons', recorded: 'recorded' },
+  overview: {
+    title: 'Task overview', yes: 'yes', no: 'no', byDeadline: 'By deadline', byChange: 'Longest unchanged first', shown: '{shown} of {total} shown', changedAt: 'Last change',
+    department: 'Department', exitReason: 'Exit reason', ladder: 'Escalation ahead (if not done)', ladderDone: 'Done: no more reminders.', finalReport: 'Final report',
+    rungs: { remind: 'Reminder', warn: 'Warning', supervise: 'Supervision order', answerBy: 'Order answer due', summonsAt: 'Summons' },
+    provisional: 'Holidays of {years} are not entered yet: these dates count Monday–Friday for now.',
+  },
+  exports: { excel: 'Export Excel', ranking: 'Export ranking', escalations: 'Export orders & summons', unitIndex: 'Unit index explained (Excel)', index: 'Index' },
+  summons: { orderReason: 'Reason', at: 'Summons at', place: 'Place', outcome: 'Outcome', record: 'Record outcome', recordTitle: 'Record the summons outcome' },
+  calendar: {
+    title: 'Working days', yearTitle: 'Holidays of {year}', otherYear: 'Other year', open: 'Open', holidays: 'Holidays', workdays: 'Make-up working days',
+    holidaysHint: '(one row per day)', workdaysHint: '(Saturdays or Sundays)', date: 'Date', name: 'Name', remove: 'Remove', addDay: 'Add a day',
+    orRange: 'or a range:', from: 'From', to: 'To', addRange: 'Add range', none: 'None entered',
+    status: { stored: 'entered', 'built-in': 'built in', provisional: 'provisional' },
+    provisionalHint: 'This year’s holidays are not entered: working days count Monday–Friday until they are.',
+    saved: 'Saved: {orders} order deadlines corrected, {units} units’ reminders recomputed.', unchanged: 'Same as entered: nothing changed.',
+  },
+  units: { units: 'Units', accounts: 'Accounts', add: 'New unit', edit: 'Edit unit', move: 'Move', merge: 'Merge', dissolve: 'Dissolve', moveTo: 'To township', mergeInto: 'Into unit' },
+  accounts: { add: 'New account', edit: 'Edit account', displayName: 'Name', role: 'Role', org: 'Org', active: 'active', inactive: 'deactivated', newPassword: 'Reset password' },
   nav: { review: 'Review', dispatch: 'Dispatch', plans: 'Plans', orders: 'Orders & summons', screen: 'Leaders’ screen', lights: 'Lights', deliveries: 'Deliveries', units: 'Units & users', catalogue: 'Catalogue' },
 };
 
