@@ -285,6 +285,11 @@ describe('a plan year in the browser', () => {
     await poll(() => gf01.textContent()).toContain('未反馈');
     await poll(() => gf01.locator('td.lost').textContent()).toMatch(/^-\d+/);
     await screenshot(screen, 'leaders-drill');
+    // The unit's explanation as a workbook, from the same panel.
+    const [download] = await Promise.all([screen.waitForEvent('download'), screen.locator('[data-test=unit-index-xlsx]').click()]);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(await download.path());
+    expect(book.worksheets.map((w) => w.name)).toContain('指数概况');
     // → indicator: the review decisions with the return reason, the reports and the chair's photos
     await hs02.click();
     await poll(() => screen.locator('[data-test=drill-reason]').textContent()).toContain('失分原因');
