@@ -214,6 +214,10 @@ async function main() {
     JWT_SECRET: process.env.JWT_SECRET || secrets.jwtSecret,
   };
   await runNode('bin/setup-db.ts', ['--demo'], env);
+  // The workflow code bundled once, so the worker (and each restart of it) loads it instead of running webpack.
+  const workflowBundle = path.join(dataDir, 'workflow-bundle.js');
+  await runNode('bin/bundle-workflows.ts', [workflowBundle], env);
+  env.WORKFLOW_BUNDLE = process.env.WORKFLOW_BUNDLE || workflowBundle;
   startNode('worker', 'bin/worker.ts', env);
   startNode('API', 'bin/api.ts', env);
   const port = Number(process.env.PORT || 3000);
