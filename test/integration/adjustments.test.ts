@@ -150,4 +150,20 @@ describe('a policy adjustment answers the needs that asked for it', () => {
       select count(*)::int as n from audit_log where action = 'task.retarget' and summary->>'adjustment' = ${created.number}`;
     expect(audit[0]!.n).toBe(preview.tasks);
   });
+  it('refuses a rate target above 100 and any adjustment of a closed plan, changing nothing', async () => {
+    const other = await ok('POST', '/plans', district, { year: 2026, name: '2026年度入会率调整测试', deadline: bj('2026-12-18T18:00:00'), indicators: ['GF-03'] }, 201);
+    await ok('POST', `/plans/${other.id}/issue`, district);
+    await ok('POST', `/plans/${other.id}/dispatch`, officer, {});
+    const rate = { kind: 'target', class: { unitTypes: ['enterprise'] }, indicators: ['GF-03'], target: 120, reason: '提高入会率要求' };
+    for (const path of ['/adjustments/preview', '/adjustments']) {
+      const res = await s.call('POST', `/api/v1/plans/${other.id}${path}`, { token: district, body: rate });
+      expect([res.status, res.body.error?.field]).toEqual([422, 'target']);
+      expect(res.body.error.message).toContain('0 to 100');
+    }
+    await ok('POST', `/plans/${other.id}/close`, district);
+    const closed = await s.call('POST', `/api/v1/plans/${other.id}/adjustments`, { token: district, body: { ...rate, target: 95 } });
+    expect(closed.status).toBe(409);
+    expect(closed.body.error).toMatchObject({ code: 'conflict', state: 'closed' });
+    expect((await s.db.sql<{ n: number }[]>`select count(*)::int as n from adjustments where plan_id = ${other.id}`)[0]!.n).toBe(0);
+  });
 });
