@@ -173,7 +173,7 @@ describe('the needs loop in the browser', () => {
   it('the district sees it in the analysis view, previews a looser HX-01 target for the chair’s class, applies it and watches it finish', async () => {
     districtPage = await open({ width: 1440, height: 900 });
     await login(districtPage, '/login', 'district');
-    await districtPage.getByRole('menuitem', { name: '需求分析' }).click();
+    await districtPage.getByRole('menuitem', { name: '需求', exact: true }).click();
     await districtPage.waitForURL('**/analysis');
     const group = districtPage.locator('[data-test=groups] .el-table__row', { hasText: 'HX-01' });
     await poll(() => group.textContent()).toContain('职代会召开');
@@ -185,7 +185,7 @@ describe('the needs loop in the browser', () => {
     await screenshot(districtPage, 'needs-analysis', true);
     await drill.locator('.el-table__body-wrapper .el-checkbox').first().click();
     await drill.locator('[data-test=adjust]').click();
-    await districtPage.waitForURL('**/adjustments?**');
+    await districtPage.waitForURL('**/analysis/adjust?**');
 
     // The linked need and HX-01 come with it from the analysis.
     await poll(() => districtPage.locator('[data-test=needs]').textContent()).toContain(needNumber);
@@ -216,6 +216,8 @@ describe('the needs loop in the browser', () => {
     await poll(() => progress.locator('.el-progress__text, .el-progress-bar__innerText').first().textContent()).toContain('100%');
     adjustmentNumber = /富工调〔\d{4}〕\d+号/.exec((await progress.textContent())!)![0];
     await poll(() => districtPage.locator('[data-test=history] .el-table__row', { hasText: adjustmentNumber }).textContent()).toContain('已应用');
+    // Applied once: the same form cannot be applied again by a second click.
+    expect(await districtPage.locator('[data-test=apply]').isDisabled()).toBe(true);
     await screenshot(districtPage, 'adjustment-editor', true);
   }, 180_000);
 

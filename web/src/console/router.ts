@@ -23,7 +23,7 @@ export const router = createRouter({
     { path: '/catalogue', component: () => import('./CataloguePage.vue') },
     { path: '/needs', component: () => import('./needs/QueuePage.vue') },
     { path: '/analysis', component: () => import('./needs/AnalysisPage.vue') },
-    { path: '/adjustments', component: () => import('./needs/AdjustmentPage.vue') },
+    { path: '/analysis/adjust', component: () => import('./needs/AdjustmentPage.vue') },
     { path: '/screen', component: () => import('../screen/ScreenPage.vue'), meta: { bare: true } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

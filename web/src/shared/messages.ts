@@ -87,7 +87,7 @@ export const zh = {
     preview: '预览', apply: '应用', applying: '正在应用', applied: '已应用', confirmApply: '将调整 {units} 个单位的 {tasks} 项任务，确定应用吗？',
     units: '涉及单位', tasks: '涉及任务', rescored: '重新评分', improved: '指数上升', worsened: '指数下降', unchanged: '指数不变',
     bandChanges: '档次变化', moves: '指数变化最大的单位', before: '调整前', after: '调整后', band: '档次', progress: '应用进度',
-    progressText: '{done} / {tasks} 项任务（跳过 {skipped}）', history: '本计划的政策调整', number: '文号', state: '状态',
+    progressText: '{done} / {tasks} 项任务（跳过 {skipped}）', history: '本计划的政策调整', number: '文号', state: '状态', createdAt: '发布时间',
     states: { applying: '应用中', applied: '已应用' }, noPlan: '没有进行中的年度计划', stale: '条件已改变，请重新预览',
   },
 } as const;
