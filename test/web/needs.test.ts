@@ -16,6 +16,8 @@ let chairPage: Page;
 let officerPage: Page;
 let districtPage: Page;
 let chair: { login: string; orgId: string; unitType: string; code: string };
+let other: { login: string; orgName?: string };
+let duplicateNumber: string;
 let officer: string;
 let planId: string;
 let hx01: string;
@@ -63,11 +65,16 @@ beforeAll(async () => {
   s = await startDemoStack();
   worker = await startWorker(s);
   // A joint union made small (18 members) for this story, its township's officer, and a running plan with HX-01.
-  const [row] = await s.db.sql<{ login: string; orgId: string; unitType: string; code: string; townshipId: string }[]>`
+  // Two joint unions of one township: the second raises a duplicate the township merges.
+  const [row, second] = await s.db.sql<{ login: string; orgId: string; unitType: string; code: string; townshipId: string }[]>`
     select u.login, o.id as "orgId", o.unit_type as "unitType", o.code, o.township_id as "townshipId"
     from orgs o join users u on u.org_id = o.id and u.role = 'grassroots_chair'
-    where o.unit_type in ('joint_regional', 'joint_trade') and o.status = 'active' order by o.code limit 1`;
+    where o.unit_type in ('joint_regional', 'joint_trade') and o.status = 'active'
+      and o.township_id = (select township_id from orgs where unit_type in ('joint_regional', 'joint_trade') and status = 'active'
+                           group by township_id having count(*) >= 2 order by township_id limit 1)
+    order by o.code limit 2`;
   chair = row!;
+  other = second!;
   await s.db.sql`update orgs set members = 18, female_members = 5 where id = ${chair.orgId}`;
   const [officerRow] = await s.db.sql<{ login: string }[]>`select login from users where org_id = ${row!.townshipId} and role = 'township_officer' order by login limit 1`;
   officer = officerRow!.login;
@@ -135,18 +142,54 @@ describe('the needs loop in the browser', () => {
     await poll(() => chairPage.locator('.need').first().textContent()).toContain('待研判');
   }, 120_000);
 
-  it('the township officer sees it in the queue, tags it and forwards it to the district', async () => {
+  it('the township officer merges a duplicate into it and asks for more; the chair answers on the phone', async () => {
+    duplicateNumber = (await ok('POST', '/needs', await s.token(other.login), { kind: 'difficulty', indicators: ['HX-01'], title: '联合工会职代会难以召开', body: '会员少，单独召开职代会有困难。' }, 201)).number;
     officerPage = await open({ width: 1440, height: 900 });
     await login(officerPage, '/login', officer);
     await officerPage.getByRole('menuitem', { name: '需求研判' }).click();
     await officerPage.waitForURL('**/needs');
-    const row = officerPage.locator('[data-test=needs-table] .el-table__body-wrapper .el-table__row', { hasText: needNumber });
+    const rows = officerPage.locator('[data-test=needs-table] .el-table__body-wrapper .el-table__row');
+    const row = rows.filter({ hasText: needNumber });
     await poll(() => row.count()).toBe(1);
     await poll(() => row.textContent()).toContain('紧急');
     await poll(() => row.textContent()).toContain('待研判');
+    await poll(() => rows.count()).toBe(2);
+    // Select the chair's need first: it is the one the duplicate is merged into.
+    await row.locator('.el-checkbox').click();
+    await rows.filter({ hasText: duplicateNumber }).locator('.el-checkbox').click();
+    await officerPage.locator('[data-test=merge]').click();
+    await poll(() => officerPage.locator('.el-dialog .el-radio.is-checked').textContent()).toContain(needNumber);
+    await officerPage.locator('[data-test=confirm-merge]').click();
+    await poll(() => rows.count()).toBe(1);
+    await poll(() => officerPage.locator('.el-message--success').first().textContent()).toContain('已合并 1 条');
+
     await row.locator('[data-test=open-need]').click();
     const drawer = officerPage.locator('.el-drawer');
     await poll(() => drawer.textContent()).toContain('本单位会员仅18人');
+    await poll(() => drawer.textContent()).toContain(`已合并的需求：${duplicateNumber}`);
+    await drawer.locator('textarea[data-test=reply-text]').fill('请说明本年度会员人数，是否已与周边单位协商联合召开。');
+    await drawer.locator('[data-test=ask]').click();
+    await poll(() => drawer.locator('[data-test=drawer-state]').textContent()).toBe('待补充');
+
+    await chairPage.goto('/m/needs');
+    await poll(() => chairPage.locator('.need').first().textContent()).toContain('待补充');
+    await chairPage.locator('.need').first().click();
+    await poll(() => chairPage.locator('[data-test=ask]').textContent()).toContain('请您补充情况');
+    await poll(() => chairPage.locator('.message.ask').textContent()).toContain('请说明本年度会员人数');
+    await chairPage.locator('textarea[name=reply]').fill('会员18人，已与邻近联合工会初步协商。');
+    await chairPage.locator('[data-test=send-reply]').click();
+    await poll(() => chairPage.locator('[data-test=need-state]').textContent()).toBe('待研判');
+    await poll(() => chairPage.locator('.van-toast:visible').count()).toBe(0);
+    await screenshot(chairPage, 'phone-need-thread', true);
+  }, 120_000);
+
+  it('the township officer sees the answer in the queue, tags the need and forwards it to the district', async () => {
+    await officerPage.reload();
+    const row = officerPage.locator('[data-test=needs-table] .el-table__body-wrapper .el-table__row', { hasText: needNumber });
+    await poll(() => row.textContent()).toContain('待研判');
+    await row.locator('[data-test=open-need]').click();
+    const drawer = officerPage.locator('.el-drawer');
+    await poll(() => drawer.locator('.el-timeline').textContent()).toContain('会员18人，已与邻近联合工会初步协商。');
     await drawer.locator('label.el-checkbox', { has: officerPage.locator('input[value="HX"]') }).click();
     const causes = drawer.locator('[data-test=tag-causes]');
     await causes.click();
@@ -238,5 +281,15 @@ describe('the needs loop in the browser', () => {
     await chairPage.goto(`/m/tasks/${hx01}`);
     await poll(() => chairPage.locator('[data-test=target]').textContent()).toContain('≥ 0');
     await poll(() => chairPage.locator('.van-cell', { hasText: '得分' }).textContent()).toContain('5 / 5');
+
+    // The duplicate's raiser follows the merged need and sees it answered too.
+    const phone = await open({ width: 375, height: 812 }, true);
+    await login(phone, '/m/login', other.login);
+    await phone.goto('/m/needs');
+    const mine = phone.locator('.need', { hasText: duplicateNumber });
+    await poll(() => mine.textContent()).toContain('已办结');
+    await mine.click();
+    await poll(() => phone.locator('[data-test=merged]').textContent()).toContain(`本需求已合并至 ${needNumber}`);
+    await poll(() => phone.locator('[data-test=adjustment]').textContent()).toContain(adjustmentNumber);
   }, 120_000);
 });
