@@ -74,7 +74,7 @@ export const zh = {
     urgencies: { normal: '一般', urgent: '紧急', critical: '特急' },
     analysis: {
       title: '需求分析研判', by: '分组', scope: '范围', forwardedOnly: '已转报', all: '全部（不含已合并）', count: '数量', urgent: '紧急',
-      trend: '近12周趋势', drill: '点击分组查看需求', groupNeeds: '“{key}”的需求', adjust: '据此发起政策调整',
+      trend: '近12周趋势', thisWeek: '本周', weeksAgo: '{n}周前', drill: '点击分组查看需求', groupNeeds: '“{key}”的需求', adjust: '据此发起政策调整',
       bys: { indicator: '指标', category: '类别', unitType: '单位类型', sizeClass: '规模', township: '镇街' },
     },
     unitTypes: { enterprise: '企业工会', joint_regional: '区域联合工会', joint_trade: '行业联合工会', institution: '机关事业单位工会', new_employment: '新就业形态工会', township: '镇街' },
