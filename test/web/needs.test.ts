@@ -206,6 +206,7 @@ describe('the needs loop in the browser', () => {
     await poll(() => drawer.locator('[data-test=drawer-state]').textContent()).toBe('已转报区总');
     await poll(() => drawer.locator('.el-timeline').textContent()).toContain('已转报区总工会');
     await officerPage.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'hidden' });
     await poll(() => row.textContent()).toContain('已转报区总');
     await screenshot(officerPage, 'triage-queue');
     // What the page did is what the API now holds.
