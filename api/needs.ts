@@ -187,16 +187,22 @@ needs.openapi(
         kind: z.enum(kinds).optional(),
         indicator: indicatorCode.optional(),
         townshipId: z.string().uuid().optional(),
+        category: categoryCodeSchema.optional(),
+        unitType: z.enum(['enterprise', 'joint_regional', 'joint_trade', 'institution', 'new_employment', 'township']).optional().openapi({ description: 'the raising unit’s type; township for a township’s own needs' }),
+        sizeClass: z.enum(['micro', 'small', 'medium', 'large']).optional(),
         order: z.enum(['oldest', 'newest']).default('newest'),
         limit: z.coerce.number().int().min(1).max(500).default(100),
+        offset: z.coerce.number().int().min(0).default(0),
       }),
     },
-    responses: { 200: jsonOk(z.object({ items: z.array(needSchema) })), ...authErrors },
+    responses: { 200: jsonOk(z.object({ items: z.array(needSchema), total: z.number().openapi({ description: 'needs matching the filter, across all pages' }) })), ...authErrors },
   }),
   async (c) => {
     const q = c.req.valid('query');
     const rows = await listNeeds(c.var.sql, sliceFor(c.var.user), q);
-    return c.json({ items: rows.map(present) }, 200);
+    // A page past the end has no row to carry the total: count again only then.
+    const total = rows[0]?.total ?? (q.offset > 0 ? ((await listNeeds(c.var.sql, sliceFor(c.var.user), { ...q, limit: 1, offset: 0 }))[0]?.total ?? 0) : 0);
+    return c.json({ items: rows.map(present), total }, 200);
   },
 );
 

@@ -67,21 +67,31 @@ export interface NeedFilter {
   kind?: string;
   indicator?: string;
   townshipId?: string;
+  /** Matches the need's category or its tagged categories. */
+  category?: string;
+  /** The raising unit's type ('township' for a township's own needs) and size class: the district's drill-down. */
+  unitType?: string;
+  sizeClass?: string;
   limit: number;
+  offset?: number;
   /** Oldest first (a triage queue) or newest first. */
   order: 'oldest' | 'newest';
 }
 
-export async function listNeeds(sql: Sql, slice: Slice, f: NeedFilter): Promise<NeedRow[]> {
-  return sql<NeedRow[]>`
-    select ${columns(sql)} from ${from(sql)}
+/** A page of needs; each row carries `total`, the count of all that match. */
+export async function listNeeds(sql: Sql, slice: Slice, f: NeedFilter): Promise<(NeedRow & { total: number })[]> {
+  return sql<(NeedRow & { total: number })[]>`
+    select ${columns(sql)}, count(*) over ()::int as total from ${from(sql)}
     where ${needScope(sql, slice)}
       ${f.state ? sql`and n.state = ${f.state}` : sql``}
       ${f.kind ? sql`and n.kind = ${f.kind}` : sql``}
       ${f.indicator ? sql`and (${f.indicator} = any(n.indicators) or ${f.indicator} = any(n.tag_indicators))` : sql``}
       ${f.townshipId ? sql`and n.township_id = ${f.townshipId}` : sql``}
+      ${f.category ? sql`and (n.category = ${f.category} or ${f.category} = any(n.tag_categories))` : sql``}
+      ${f.unitType ? sql`and coalesce(o.unit_type, 'township') = ${f.unitType}` : sql``}
+      ${f.sizeClass ? sql`and o.size_class = ${f.sizeClass}` : sql``}
     order by ${f.order === 'oldest' ? sql`n.created_at, n.number` : sql`n.created_at desc, n.number desc`}
-    limit ${f.limit}`;
+    limit ${f.limit} offset ${f.offset ?? 0}`;
 }
 
 /** One need if the slice may see it; `lock` takes it for an update. */

@@ -121,6 +121,14 @@ describe('the needs loop: raise, sift, forward, resolve', () => {
     const all = await ok('GET', '/needs/analysis?by=sizeClass&state=all', district);
     expect(all.groups).toEqual([{ key: 'micro', count: 2, urgent: 2, weeks: expect.any(Array) }]);
     expect((await s.call('GET', '/api/v1/needs/analysis', { token: officer })).status).toBe(403);
+    // A group drills down to its needs, paged with the count of all.
+    const micro = await ok('GET', '/needs?sizeClass=micro&limit=1', district);
+    expect([micro.items.length, micro.total]).toEqual([1, 3]);
+    const secondPage = await ok('GET', '/needs?sizeClass=micro&limit=1&offset=1', district);
+    expect(secondPage.items[0].id).not.toBe(micro.items[0].id);
+    expect((await ok('GET', '/needs?sizeClass=micro&offset=10', district)).total).toBe(3);
+    expect((await ok('GET', '/needs?category=HX&state=forwarded', district)).items.map((n: { id: string }) => n.id)).toEqual([ids[0]]);
+    expect((await ok('GET', '/needs?unitType=enterprise', district)).total).toBe(0);
   });
 
   it('resolves the merged need and tells each raiser; a resolved need takes no more replies', async () => {

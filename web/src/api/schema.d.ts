@@ -7205,8 +7205,13 @@ export interface paths {
                     kind?: "difficulty" | "support" | "exemption" | "extension" | "suggestion" | "other";
                     indicator?: string;
                     townshipId?: string;
+                    category?: "HS" | "GF" | "HL" | "WN" | "HX";
+                    /** @description the raising unit’s type; township for a township’s own needs */
+                    unitType?: "enterprise" | "joint_regional" | "joint_trade" | "institution" | "new_employment" | "township";
+                    sizeClass?: "micro" | "small" | "medium" | "large";
                     order?: "oldest" | "newest";
                     limit?: number;
+                    offset?: number | null;
                 };
                 header?: never;
                 path?: never;
@@ -7222,6 +7227,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: components["schemas"]["Need"][];
+                            /** @description needs matching the filter, across all pages */
+                            total: number;
                         };
                     };
                 };

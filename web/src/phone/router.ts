@@ -10,6 +10,9 @@ export const router = createRouter({
     { path: '/tasks/:id', component: () => import('./TaskPage.vue'), props: true },
     { path: '/notices', component: () => import('./NoticesPage.vue') },
     { path: '/orders', component: () => import('./OrdersPage.vue') },
+    { path: '/needs', component: () => import('./needs/NeedsPage.vue') },
+    { path: '/needs/new', component: () => import('./needs/NeedNewPage.vue') },
+    { path: '/needs/:id', component: () => import('./needs/NeedPage.vue'), props: true },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });

@@ -30,7 +30,7 @@ export const zh = {
     reports: '反馈记录', noReports: '尚未反馈', dueIn: '还剩 {days} 天', overdue: '已逾期 {days} 天', dueToday: '今天截止',
     category: '类别', preview: '预览',
   },
-  notices: { title: '我的消息', unread: '{n} 条未读', readAll: '全部已读', kinds: { remind: '提醒', warn: '预警', supervise: '督办', summons: '约谈', urge: '催办' } },
+  notices: { title: '我的消息', unread: '{n} 条未读', readAll: '全部已读', kinds: { remind: '提醒', warn: '预警', supervise: '督办', summons: '约谈', urge: '催办', need: '需求' } },
   orders: {
     title: '督办单', number: '编号', respond: '整改答复', respondText: '整改情况', responded: '已答复', status: '状态',
     open: '待答复', answered: '已答复', overdue: '逾期未答复', dueAt: '答复期限', summons: '约谈', recorded: '已记录',
@@ -109,6 +109,38 @@ export const zh = {
     deactivate: '停用', activate: '启用', editAction: '编辑', newPassword: '重置密码', newPasswordHint: '留空则不修改；至少 10 位', saved: '账号已保存',
   },
   nav: { review: '审核', dispatch: '分办', plans: '计划', orders: '督办与约谈', screen: '一屏掌控', lights: '灯色', deliveries: '消息推送', units: '单位与账号', catalogue: '指标目录' },
+  needs: {
+    nav: { queue: '需求研判', analysis: '需求分析', adjust: '政策调整' },
+    tab: '需求', mine: '我的需求', raise: '上报需求', raised: '已上报，编号 {number}', number: '编号', kind: '类型', indicators: '涉及指标',
+    category: '涉及类别', title: '标题', body: '具体情况', urgency: '紧急程度', attachments: '照片或附件', addAttachment: '拍照或选择文件',
+    state: '状态', unit: '单位', township: '镇街', raisedAt: '上报时间', thread: '沟通记录', reply: '回复', replyText: '回复内容',
+    send: '发送', sent: '已发送', askMore: '请补充情况', asked: '已请对方补充', askPrompt: '镇街请您补充情况，回复后将重新进入办理。',
+    tag: '标注', tagged: '已标注', causes: '原因', causeHint: '输入后回车，如 单位规模小', causeOptions: ['单位规模小', '人员不足', '经费不足', '时间冲突', '客观条件限制'], merge: '合并重复需求', mergeInto: '合并到',
+    mergeHint: '所选需求将合并到下面这一条，提出单位都将看到合并后的需求。', merged: '已合并 {n} 条', mergedInto: '本需求已合并至 {number}',
+    mergedHere: '已合并的需求', forward: '转报区总', forwardComment: '镇街意见', forwarded: '已转报区总工会', resolve: '办结',
+    resolution: '答复内容', resolved: '已办结', resolvedBy: '办结答复', adjustment: '政策调整', system: '系统', selected: '已选 {n} 条',
+    total: '共 {n} 条', choose: '请选择', none: '无', chooseIndicators: '选择指标', townshipComment: '镇街意见', view: '查看',
+    kinds: { difficulty: '完成指标有困难', support: '请求支持', exemption: '申请免于考核', extension: '申请延期', suggestion: '意见建议', other: '其他' },
+    states: { open: '待研判', needs_info: '待补充', forwarded: '已转报区总', resolved: '已办结', merged: '已合并' },
+    urgencies: { normal: '一般', urgent: '紧急', critical: '特急' },
+    analysis: {
+      title: '需求分析研判', by: '分组', scope: '范围', forwardedOnly: '已转报', all: '全部（不含已合并）', count: '数量', urgent: '紧急',
+      trend: '近12周趋势', thisWeek: '本周', weeksAgo: '{n}周前', drill: '点击分组查看需求', groupNeeds: '“{key}”的需求', adjust: '据此发起政策调整',
+      bys: { indicator: '指标', category: '类别', unitType: '单位类型', sizeClass: '规模', township: '镇街' },
+    },
+    unitTypes: { enterprise: '企业工会', joint_regional: '区域联合工会', joint_trade: '行业联合工会', institution: '机关事业单位工会', new_employment: '新就业形态工会', township: '镇街' },
+    sizeClasses: { micro: '25人以下', small: '25–99人', medium: '100–999人', large: '1000人以上' },
+  },
+  adjust: {
+    title: '政策调整', plan: '年度计划', kind: '调整类型', kinds: { target: '调整目标', extend: '延长期限', exempt: '免于考核（退出）', support: '支持举措' },
+    class: '适用单位', unitTypes: '单位类型', sizeClasses: '规模', townships: '镇街', orgs: '指定单位', orgSearch: '输入单位名称或编码',
+    indicators: '指标', target: '新目标值', deadline: '新截止日期', reason: '调整理由', note: '支持举措内容', needs: '关联需求',
+    preview: '预览', apply: '应用', applying: '正在应用', applied: '已应用', confirmApply: '将调整 {units} 个单位的 {tasks} 项任务，确定应用吗？',
+    units: '涉及单位', tasks: '涉及任务', rescored: '重新评分', improved: '指数上升', worsened: '指数下降', unchanged: '指数不变',
+    bandChanges: '档次变化', moves: '指数变化最大的单位', before: '调整前', after: '调整后', band: '档次', progress: '应用进度',
+    progressText: '{done} / {tasks} 项任务（跳过 {skipped}）', history: '本计划的政策调整', number: '文号', state: '状态', createdAt: '发布时间',
+    states: { applying: '应用中', applied: '已应用' }, noPlan: '没有进行中的年度计划', stale: '条件已改变，请重新预览',
+  },
 } as const;
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : T[K] extends readonly string[] ? readonly string[] : Widen<T[K]> };
@@ -179,6 +211,16 @@ export const en: DeepPartial<Messages> = {
   units: { units: 'Units', accounts: 'Accounts', add: 'New unit', edit: 'Edit unit', move: 'Move', merge: 'Merge', dissolve: 'Dissolve', moveTo: 'To township', mergeInto: 'Into unit' },
   accounts: { add: 'New account', edit: 'Edit account', displayName: 'Name', role: 'Role', org: 'Org', active: 'active', inactive: 'deactivated', newPassword: 'Reset password' },
   nav: { review: 'Review', dispatch: 'Dispatch', plans: 'Plans', orders: 'Orders & summons', screen: 'Leaders’ screen', lights: 'Lights', deliveries: 'Deliveries', units: 'Units & users', catalogue: 'Catalogue' },
+  needs: {
+    nav: { queue: 'Needs triage', analysis: 'Needs analysis', adjust: 'Adjustments' },
+    tab: 'Needs', mine: 'My needs', raise: 'Raise a need', raised: 'Raised as {number}', kind: 'Kind', indicators: 'Indicators', title: 'Title',
+    body: 'Details', urgency: 'Urgency', attachments: 'Photos or files', state: 'State', thread: 'Thread', reply: 'Reply', send: 'Send',
+    tag: 'Tag', merge: 'Merge duplicates', forward: 'Forward to district', resolve: 'Resolve', resolution: 'Answer', adjustment: 'Adjustment',
+    kinds: { difficulty: 'Difficulty meeting a target', support: 'Support', exemption: 'Exemption', extension: 'Extension', suggestion: 'Suggestion', other: 'Other' },
+    states: { open: 'open', needs_info: 'needs info', forwarded: 'forwarded', resolved: 'resolved', merged: 'merged' },
+    urgencies: { normal: 'normal', urgent: 'urgent', critical: 'critical' },
+  },
+  adjust: { title: 'Policy adjustment', preview: 'Preview', apply: 'Apply', units: 'Units', tasks: 'Tasks', progress: 'Progress' },
 };
 
 /**
