@@ -238,7 +238,7 @@ describe('the needs loop in the browser', () => {
     await districtPage.locator('textarea[data-test=reason]').fill('25人以下联合工会以区域联合职代会完成，不再单独考核召开次数');
     // No class named: the API's refusal is shown beside the class.
     await districtPage.locator('[data-test=preview]').click();
-    await poll(() => districtPage.locator('.class-item > .el-form-item__content > .el-form-item__error').textContent()).toContain('name the class');
+    await poll(() => districtPage.locator('.class-item > .el-form-item__content > .el-form-item__error').textContent()).toContain('请选择适用范围');
     await choose(districtPage, '[data-test=class-unitTypes]', unitTypeLabel[chair.unitType]!);
     await choose(districtPage, '[data-test=class-sizeClasses]', '25人以下');
     await districtPage.locator('[data-test=preview]').click();
