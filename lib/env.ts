@@ -43,6 +43,8 @@ export const envSchema = z.object({
   NOTICE_POLL_MS: wholeNumber(50, 60_000).default(1000),
   NOTICE_RETRY_BASE_MS: wholeNumber(10, 24 * 3600_000).default(30_000),
   NOTICE_MAX_ATTEMPTS: wholeNumber(1, 50).default(8),
+  /** Deliveries claimed and sent at once by each outbox poller. */
+  NOTICE_BATCH: wholeNumber(1, 500).default(50),
   /** How long a dispatch call waits for its township's units before answering 503 with what is done so far. */
   DISPATCH_WAIT_MS: wholeNumber(1000, 30 * 60_000).default(300_000),
 });

@@ -49,31 +49,57 @@ export function emailSender(smtpUrl: string, from: string): Sender {
 /** Back-off before attempt n+1: base × 2^(n-1), capped at a day. */
 const backoffMs = (base: number, attempts: number) => Math.min(base * 2 ** Math.max(0, attempts - 1), 24 * 3600_000);
 
-/** Claim one due delivery, send it, record the result. Returns false when nothing was due. */
-export async function deliverOne(sql: Sql, senders: Partial<Record<Delivery['channel'], Sender>>, opts: { retryBaseMs: number; maxAttempts: number }, log?: Logger): Promise<boolean> {
+/**
+ * Claim up to `batch` due deliveries, send them at once, record each result; returns how many were claimed. The rows
+ * stay locked (`for update skip locked`) until their results are written, so other pollers take other rows, and a
+ * crash mid-send leaves them pending to be sent again (receivers drop repeats by the notice id they carry).
+ */
+export async function deliverBatch(
+  sql: Sql,
+  senders: Partial<Record<Delivery['channel'], Sender>>,
+  opts: { retryBaseMs: number; maxAttempts: number },
+  log?: Logger,
+  batch = 1,
+): Promise<number> {
   return transaction(sql, async (tx) => {
-    const [d] = await tx<Delivery[]>`
+    const due = await tx<Delivery[]>`
       select id, channel, target, subject, content, attempts from notice_deliveries
       where status = 'pending' and next_attempt_at <= now()
-      order by next_attempt_at, id limit 1 for update skip locked`;
-    if (!d) return false;
-    const send = senders[d.channel];
-    try {
-      if (!send) throw new Error(`no ${d.channel} channel is configured`);
-      await send(d);
-      await tx`update notice_deliveries set status = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = null where id = ${d.id}`;
-    } catch (err) {
+      order by next_attempt_at, id limit ${batch} for update skip locked`;
+    if (due.length === 0) return 0;
+    const results = await Promise.all(
+      due.map(async (d) => {
+        try {
+          const send = senders[d.channel];
+          if (!send) throw new Error(`no ${d.channel} channel is configured`);
+          await send(d);
+          return { d, error: null };
+        } catch (err) {
+          return { d, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+    const delivered = results.filter((r) => r.error === null).map((r) => r.d.id);
+    if (delivered.length > 0) {
+      await tx`update notice_deliveries set status = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = null where id in ${tx(delivered)}`;
+    }
+    for (const { d, error } of results) {
+      if (error === null) continue;
       const attempts = d.attempts + 1;
       const dead = attempts >= opts.maxAttempts;
-      const message = err instanceof Error ? err.message : String(err);
       await tx`
-        update notice_deliveries set attempts = ${attempts}, last_error = ${message.slice(0, 1000)},
+        update notice_deliveries set attempts = ${attempts}, last_error = ${error.slice(0, 1000)},
           status = ${dead ? 'dead' : 'pending'}, next_attempt_at = now() + ${backoffMs(opts.retryBaseMs, attempts)} * interval '1 millisecond'
         where id = ${d.id}`;
-      log?.[dead ? 'error' : 'warn']({ delivery: d.id, channel: d.channel, attempts, error: message }, dead ? 'notice delivery gave up' : 'notice delivery failed; will retry');
+      log?.[dead ? 'error' : 'warn']({ delivery: d.id, channel: d.channel, attempts, error }, dead ? 'notice delivery gave up' : 'notice delivery failed; will retry');
     }
-    return true;
+    return due.length;
   });
+}
+
+/** Claim one due delivery, send it, record the result. Returns false when nothing was due. */
+export async function deliverOne(sql: Sql, senders: Partial<Record<Delivery['channel'], Sender>>, opts: { retryBaseMs: number; maxAttempts: number }, log?: Logger): Promise<boolean> {
+  return (await deliverBatch(sql, senders, opts, log, 1)) > 0;
 }
 
 /** Poll the outbox until stopped; `stop()` waits for the send in hand to finish. */
@@ -89,7 +115,9 @@ export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
   const loop = (async () => {
     while (!stopped) {
       try {
-        while (!stopped && (await deliverOne(sql, senders, opts, log)));
+        // A batch at a time, sent at once: a wave of rungs (thousands of warnings at one deadline) goes out in
+        // batches of NOTICE_BATCH instead of one transaction per notice.
+        while (!stopped && (await deliverBatch(sql, senders, opts, log, env.NOTICE_BATCH)) > 0);
       } catch (err) {
         log.error({ err }, 'outbox poll failed; trying again');
       }
