@@ -60,6 +60,17 @@ describe('operators find workflows by township and unit in Temporal visibility',
     const [township] = await s.db.sql<{ name: string }[]>`select name from orgs where code = 'FY-T03'`;
     expect(seen.every((u) => u.township === township!.name)).toBe(true);
 
+    // Under `npm run test:cluster` the cluster's Temporal Web UI runs too: its server lists the same workflows
+    // for the same filter an operator types into the UI.
+    const ui = process.env.TEMPORAL_UI_URL;
+    if (ui) {
+      const query = `TaskQueue = '${s.env.TEMPORAL_TASK_QUEUE}' AND JianjiaTownshipCode = 'FY-T03' AND JianjiaPlanId = '${plan.body.id}'`;
+      const res = await fetch(`${ui}/api/v1/namespaces/${s.env.TEMPORAL_NAMESPACE}/workflows?query=${encodeURIComponent(query)}`);
+      expect(res.status).toBe(200);
+      const listed = (await res.json()) as { executions?: { execution: { workflowId: string } }[] };
+      expect((listed.executions ?? []).map((e) => e.execution.workflowId).sort()).toEqual(byTownship.map((wf) => wf.workflowId).sort());
+    }
+
     // One unit by its code and type, as an operator narrowing the list would.
     const first = units[0]!;
     const one = await list(`JianjiaUnitCode = '${first.code}' AND JianjiaUnitType = '${first.unitType}' AND JianjiaYear = ${year}`);
