@@ -107,7 +107,7 @@ export async function pendingTownships(sql: Sql, planId: string): Promise<string
  * run again after any crash: a started workflow is found by its id, and rows only move from version 0.
  */
 export async function dispatchUnits(
-  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar },
+  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar; searchAttributes?: boolean },
   input: DispatchInput & { planId: string; townshipDuty?: boolean },
 ): Promise<DispatchResult> {
   const { sql, temporal } = deps;
@@ -158,7 +158,7 @@ export async function dispatchUnits(
           await temporal.workflow.start<typeof unitTasks>('unitTasks', {
             taskQueue: deps.taskQueue,
             workflowId: unitTasksWorkflowId(plan.id, orgId),
-            typedSearchAttributes: unitAttributes(plan, unit),
+            ...(deps.searchAttributes === false ? {} : { typedSearchAttributes: unitAttributes(plan, unit) }),
             memo: { unit: unit.name, township: unit.townshipName },
             args: [workflowInput],
           });

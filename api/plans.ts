@@ -187,7 +187,7 @@ plans.openapi(
         taskQueue: c.var.deps.env.TEMPORAL_TASK_QUEUE,
         workflowId: planCycleWorkflowId(plan.id),
         // What the Temporal Web UI shows and filters by: plan id and year, and the plan's name.
-        typedSearchAttributes: planAttributes(plan),
+        ...(c.var.deps.env.TEMPORAL_SEARCH_ATTRIBUTES === 'on' ? { typedSearchAttributes: planAttributes(plan) } : {}),
         memo: { plan: plan.name },
         args: [{ planId: plan.id, autoDispatchAfterMs: plan.autoDispatchAfter ? parseIsoDuration(plan.autoDispatchAfter)! : undefined }],
       });

@@ -16,9 +16,11 @@ const connection = await connectWorker(env.TEMPORAL_ADDRESS);
 const temporal = temporalClient(env);
 // The workflows are started with jianjia's search attributes: register any the namespace lacks (a data folder
 // from before they existed, a server someone else started). Idempotent, and safe for two workers at once.
-const admin = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-const added = await ensureSearchAttributes(admin, env.TEMPORAL_NAMESPACE).finally(() => admin.close());
-if (added.length > 0) log.info({ added }, 'registered search attributes');
+if (env.TEMPORAL_SEARCH_ATTRIBUTES === 'on') {
+  const admin = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const added = await ensureSearchAttributes(admin, env.TEMPORAL_NAMESPACE).finally(() => admin.close());
+  if (added.length > 0) log.info({ added }, 'registered search attributes');
+}
 const worker = await buildWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
