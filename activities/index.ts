@@ -37,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     issuePlan: ({ planId }: { planId: string }) => classified(() => issuePlan(sql, planId)),
     pendingTownships: ({ planId }: { planId: string }) => pendingTownships(sql, planId),
     dispatchUnits: (input: DispatchInput & { planId: string; townshipDuty?: boolean }) =>
-      classified(() => dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar }, input)),
+      classified(() => dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar, searchAttributes: env.TEMPORAL_SEARCH_ATTRIBUTES === 'on' }, input)),
     ladderSchedule: (input: Parameters<typeof ladderSchedule>[1]) => ladderSchedule(ladder, input),
     fireRungs: (input: FireInput) => classified(() => fireRungs(ladder, input)),
     rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal }, planId, units),

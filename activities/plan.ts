@@ -7,6 +7,7 @@ import type { WorkingCalendar } from '../lib/calendar';
 import { currentCalendar } from '../db/queries/calendar';
 import { refreshUnitIndex } from '../db/queries/unit-index';
 import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
+import { unitAttributes } from '../lib/search-attributes';
 import type { DispatchInput, DispatchResult } from '../workflows/plan-cycle.contract';
 import { cycleIndicator, rearmSignal, unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
 import type { unitTasks } from '../workflows/unit-tasks';
@@ -106,7 +107,7 @@ export async function pendingTownships(sql: Sql, planId: string): Promise<string
  * run again after any crash: a started workflow is found by its id, and rows only move from version 0.
  */
 export async function dispatchUnits(
-  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar },
+  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar; searchAttributes?: boolean },
   input: DispatchInput & { planId: string; townshipDuty?: boolean },
 ): Promise<DispatchResult> {
   const { sql, temporal } = deps;
@@ -120,6 +121,11 @@ export async function dispatchUnits(
     order by o.code, t.indicator`;
   const byUnit = new Map<string, (typeof waiting)[number][]>();
   for (const t of waiting) byUnit.set(t.orgId, [...(byUnit.get(t.orgId) ?? []), t]);
+  // Who each workflow serves, for the operators' Web UI: codes as search attributes, the Chinese name in the memo.
+  const units = byUnit.size === 0 ? [] : await sql<{ id: string; code: string; name: string; unitType: string | null; townshipCode: string; townshipName: string }[]>`
+    select o.id, o.code, o.name, o.unit_type as "unitType", t.code as "townshipCode", t.name as "townshipName"
+    from orgs o join orgs t on t.id = o.township_id where o.id in ${sql([...byUnit.keys()])}`;
+  const unitById = new Map(units.map((u) => [u.id, u]));
   const requested = input.unitIds ? new Set(input.unitIds).size : undefined;
   const overrides = new Map(input.overrides.map((o) => [`${o.unitId}:${o.indicator}`, o]));
   const escalation = escalationSchema.parse(plan.escalation ?? {});
@@ -148,7 +154,14 @@ export async function dispatchUnits(
         });
         const workflowInput: UnitTasksInput = { planId: plan.id, orgId, year: plan.year, tasks: specs };
         try {
-          await temporal.workflow.start<typeof unitTasks>('unitTasks', { taskQueue: deps.taskQueue, workflowId: unitTasksWorkflowId(plan.id, orgId), args: [workflowInput] });
+          const unit = unitById.get(orgId)!;
+          await temporal.workflow.start<typeof unitTasks>('unitTasks', {
+            taskQueue: deps.taskQueue,
+            workflowId: unitTasksWorkflowId(plan.id, orgId),
+            ...(deps.searchAttributes === false ? {} : { typedSearchAttributes: unitAttributes(plan, unit) }),
+            memo: { unit: unit.name, township: unit.townshipName },
+            args: [workflowInput],
+          });
         } catch (err) {
           // Started by an earlier attempt that died before marking the rows: carry on.
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -9,6 +9,7 @@ import { planProgress } from '../db/queries/tasks';
 import { isLooser, type Indicator } from '../indicators';
 import { parseIsoDuration } from '../lib/duration';
 import { escalationSchema } from '../lib/escalation';
+import { planAttributes } from '../lib/search-attributes';
 import { checkEscalation, deadlineCheck, noteProvisional, planProvisionalYears } from './deadlines';
 import { districtPlans, insertPlan, planInScope, townshipUnits, type PlanRecord } from '../db/queries/plans';
 import { conflict, forbidden, invalid } from '../lib/errors';
@@ -185,6 +186,9 @@ plans.openapi(
       await c.var.temporal.workflow.start<typeof planCycle>('planCycle', {
         taskQueue: c.var.deps.env.TEMPORAL_TASK_QUEUE,
         workflowId: planCycleWorkflowId(plan.id),
+        // What the Temporal Web UI shows and filters by: plan id and year, and the plan's name.
+        ...(c.var.deps.env.TEMPORAL_SEARCH_ATTRIBUTES === 'on' ? { typedSearchAttributes: planAttributes(plan) } : {}),
+        memo: { plan: plan.name },
         args: [{ planId: plan.id, autoDispatchAfterMs: plan.autoDispatchAfter ? parseIsoDuration(plan.autoDispatchAfter)! : undefined }],
       });
     } catch (err) {

@@ -24,6 +24,11 @@ export const envSchema = z.object({
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('jianjia'),
+  /**
+   * Start workflows with jianjia's search attributes (lib/search-attributes.ts). `off` only for a server that
+   * cannot register custom search attributes: Temporal's Java time-skipping test server.
+   */
+  TEMPORAL_SEARCH_ATTRIBUTES: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' })

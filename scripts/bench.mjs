@@ -1,4 +1,5 @@
 // `npm run bench:dispatch`: throw-away servers, then the named benchmark script from bench/.
+// `npm run bench:dispatch -- --profile cluster`: the same against the cluster profile's Temporal server.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,8 @@ import { provisionScratch } from './lib/scratch.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const name = process.argv[2];
+const profileAt = process.argv.indexOf('--profile');
+const profile = profileAt > 0 ? process.argv[profileAt + 1] : 'embedded';
 if (!name) {
   process.stderr.write('usage: node scripts/bench.mjs <name of a script in bench/, e.g. dispatch>\n');
   process.exit(2);
@@ -16,7 +19,8 @@ let code = 1;
 let servers = null;
 try {
   await ensureDependencies(root);
-  servers = await provisionScratch();
+  servers = await provisionScratch({ profile });
+  process.stdout.write(`[bench] Temporal: ${profile === 'cluster' ? 'the cluster profile\'s server on PostgreSQL' : 'the dev server'} at ${servers.temporalAddress}\n`);
   code = await new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', `${name}.ts`)], {
       cwd: root,

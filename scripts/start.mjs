@@ -1,5 +1,7 @@
 // `npm start`: install what is missing, bring up Temporal and PostgreSQL (or use the ones configured),
 // migrate, load demo data once, run the worker and the API, and stop it all cleanly on Ctrl-C.
+// `npm start -- --profile cluster` (`npm run start:cluster`): the production shape instead, a real Temporal
+// server on PostgreSQL with its Web UI, two workers and two API processes behind a small load balancer.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,11 +9,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError, buildTemporal, planPostgres, planTemporal } from './lib/tools.mjs';
 import { ensureDependencies, startPostgres, startTemporal, stopProcess } from './lib/services.mjs';
+import { chooseShards, clusterPorts, ensureClusterTools, planCluster, prepareTemporalDatabases, startTemporalServer, startTemporalUi } from './lib/cluster.mjs';
+import { startBalancer } from './lib/balancer.mjs';
 import { ensureWebBuild } from './build-web.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(root, process.env.DATA_DIR || '.data');
 const say = (line) => process.stdout.write(`[jianjia] ${line}\n`);
+/** `--profile cluster` (or JIANJIA_PROFILE=cluster) starts the cluster profile; anything else, the embedded default. */
+function chosenProfile(argv = process.argv.slice(2)) {
+  const at = argv.findIndex((a) => a === '--profile' || a.startsWith('--profile='));
+  const value = at < 0 ? process.env.JIANJIA_PROFILE || 'embedded' : argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
+  if (value !== 'embedded' && value !== 'cluster') throw new SetupError(`Unknown profile "${value}": use --profile cluster, or none for the embedded default.`);
+  return value;
+}
 const stops = []; // run in reverse on the way out
 let stopping = false;
 
@@ -66,12 +77,15 @@ function startNode(name, entry, env) {
   stops.push(() => (child ? stopProcess(child, 20_000) : undefined));
 }
 
-/** Keep the embedded Temporal server running: started again on the same ports and data file whenever it dies. */
-function superviseTemporal(first, options) {
+/**
+ * Keep a server running: `start()` again (same ports, same data) whenever its process dies, with restartPolicy's
+ * back-off. `first` is what `start()` returned the first time ({ child, stop }).
+ */
+function superviseServer(name, first, start) {
   let current = first;
-  const died = restartPolicy('Temporal');
+  const died = restartPolicy(name);
   const watch = (server) => {
-    say(`Temporal started (pid ${server.child.pid})`);
+    say(`${name} started (pid ${server.child.pid})`);
     server.child.on('exit', (code, signal) => {
       if (stopping) return;
       const wait = died(signal ?? `exit ${code}`);
@@ -79,10 +93,10 @@ function superviseTemporal(first, options) {
       setTimeout(async () => {
         if (stopping) return;
         try {
-          current = await startTemporal(options);
+          current = await start();
           watch(current);
         } catch (err) {
-          say(`Temporal could not be started again (${err.message}); shutting down.`);
+          say(`${name} could not be started again (${err.message}); shutting down.`);
           shutdown(1);
         }
       }, wait);
@@ -90,6 +104,11 @@ function superviseTemporal(first, options) {
   };
   watch(first);
   return () => current.stop();
+}
+
+/** Keep the embedded Temporal server running: started again on the same ports and data file whenever it dies. */
+function superviseTemporal(first, options) {
+  return superviseServer('Temporal', first, () => startTemporal(options));
 }
 
 /** Keep the embedded PostgreSQL running: its status is checked every 2 s and it is started again when it died. */
@@ -170,14 +189,18 @@ async function main() {
   process.on('SIGINT', () => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
 
+  const profile = chosenProfile();
   // Decide everything that could be missing before starting anything.
-  const temporalPlan = planTemporal();
+  const clusterPlan = profile === 'cluster' ? planCluster() : null;
+  const temporalPlan = profile === 'cluster' ? null : planTemporal();
   const postgresPlan = planPostgres();
   await ensureDependencies(root, say);
   // The browser app, built by Vite when the build is missing or older than its sources; the API serves it at /.
   await ensureWebBuild(say);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const secrets = loadSecrets();
+
+  if (profile === 'cluster') return startCluster(clusterPlan, postgresPlan, secrets);
 
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   let temporalUi = process.env.TEMPORAL_UI_URL ?? null;
@@ -197,14 +220,7 @@ async function main() {
     temporalUi = temporal.uiUrl;
   }
 
-  let databaseUrl = process.env.DATABASE_URL;
-  if (postgresPlan.kind !== 'external') {
-    say(`starting PostgreSQL (${postgresPlan.binDir})...`);
-    const pg = await startPostgres({ binDir: postgresPlan.binDir, dir: path.join(dataDir, 'postgres'), port: Number(process.env.PG_PORT || 54329), log: say });
-    stops.push(supervisePostgres(pg));
-    await ensureDatabase(pg.adminUrl);
-    databaseUrl = pg.url;
-  }
+  const { url: databaseUrl } = await bringUpPostgres(postgresPlan);
 
   const env = {
     ...process.env,
@@ -221,8 +237,72 @@ async function main() {
   startNode('worker', 'bin/worker.ts', env);
   startNode('API', 'bin/api.ts', env);
   const port = Number(process.env.PORT || 3000);
-  const apiUrl = process.env.PUBLIC_URL || `http://${process.env.HOST || '127.0.0.1'}:${port}`;
   await waitReady(`http://127.0.0.1:${port}/readyz`, 60_000);
+  announce(port, temporalUi);
+}
+
+/** The embedded PostgreSQL (supervised), or DATABASE_URL's server; with the jianjia database. */
+async function bringUpPostgres(postgresPlan) {
+  if (postgresPlan.kind === 'external') {
+    const admin = new URL(process.env.DATABASE_URL);
+    admin.pathname = '/postgres';
+    return { url: process.env.DATABASE_URL, adminUrl: admin.toString() };
+  }
+  say(`starting PostgreSQL (${postgresPlan.binDir})...`);
+  const pg = await startPostgres({ binDir: postgresPlan.binDir, dir: path.join(dataDir, 'postgres'), port: Number(process.env.PG_PORT || 54329), log: say });
+  stops.push(supervisePostgres(pg));
+  await ensureDatabase(pg.adminUrl);
+  return { url: pg.url, adminUrl: pg.adminUrl };
+}
+
+/**
+ * The cluster profile: PostgreSQL, Temporal's databases and schema, the Temporal server and Web UI, then
+ * WORKERS (2) worker processes and API_PROCESSES (2) API processes on PORT+1.. behind a balancer on PORT.
+ * Every process is supervised with the same restart policy as the embedded default.
+ */
+async function startCluster(clusterPlan, postgresPlan, secrets) {
+  // The shard count first: a change is refused before anything starts.
+  const shards = chooseShards(dataDir, process.env.TEMPORAL_HISTORY_SHARDS);
+  const bins = await ensureClusterTools(clusterPlan, process.env, say);
+  // DATABASE_URL's server when set (Temporal's databases beside jianjia's), else the embedded cluster.
+  const pg = await bringUpPostgres(postgresPlan);
+  say('preparing Temporal\'s databases (temporal-sql-tool: create when missing, update the schema)...');
+  await prepareTemporalDatabases({ sqlTool: bins.sqlTool, adminUrl: pg.adminUrl, log: say });
+  const ports = clusterPorts(Number(process.env.TEMPORAL_PORT || 7233));
+  const serverOptions = { bin: bins.server, adminUrl: pg.adminUrl, ports, shards, logFile: path.join(dataDir, 'logs', 'temporal-server.log') };
+  say(`starting the Temporal server ${path.dirname(bins.server)} (${shards} history shards)...`);
+  const server = await startTemporalServer(serverOptions);
+  stops.push(superviseServer('Temporal server', server, () => startTemporalServer(serverOptions)));
+  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+  const env = {
+    ...process.env,
+    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: namespace,
+    DATA_DIR: dataDir,
+    JWT_SECRET: process.env.JWT_SECRET || secrets.jwtSecret,
+  };
+  // Shard count as created, the namespace when missing, jianjia's search attributes (operator API).
+  await runNode('bin/temporal-setup.ts', [], { ...env, JIANJIA_TEMPORAL_SHARDS: String(shards) });
+  const uiOptions = { bin: bins.ui, address: server.address, port: Number(process.env.TEMPORAL_UI_PORT || 8233), namespace, logFile: path.join(dataDir, 'logs', 'temporal-ui.log') };
+  const ui = await startTemporalUi(uiOptions);
+  stops.push(superviseServer('Temporal Web UI', ui, () => startTemporalUi(uiOptions)));
+
+  await runNode('bin/setup-db.ts', ['--demo'], env);
+  const workers = Number(process.env.WORKERS || 2);
+  for (let i = 1; i <= workers; i++) startNode(`worker ${i}`, 'bin/worker.ts', env);
+  const port = Number(process.env.PORT || 3000);
+  const apiPorts = Array.from({ length: Number(process.env.API_PROCESSES || 2) }, (_, i) => port + 1 + i);
+  for (const [i, apiPort] of apiPorts.entries()) startNode(`API ${i + 1}`, 'bin/api.ts', { ...env, PORT: String(apiPort), HOST: '127.0.0.1' });
+  const balancer = await startBalancer({ host: process.env.HOST || '127.0.0.1', port, backends: apiPorts });
+  stops.push(() => balancer.close());
+  for (const apiPort of apiPorts) await waitReady(`http://127.0.0.1:${apiPort}/readyz`, 60_000);
+  say(`cluster profile: Temporal server ${server.address} (${shards} history shards, namespace ${namespace}), ${workers} workers, ${apiPorts.length} API processes (ports ${apiPorts.join(', ')}) behind ${port}`);
+  announce(port, ui.url);
+}
+
+function announce(port, temporalUi) {
+  const apiUrl = process.env.PUBLIC_URL || `http://${process.env.HOST || '127.0.0.1'}:${port}`;
   say('');
   say(`App          ${apiUrl}/   (phone pages for union chairs: ${apiUrl}/m/)`);
   say(`API          ${apiUrl}/api/v1`);

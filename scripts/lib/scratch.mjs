@@ -1,16 +1,24 @@
 // Throw-away Temporal and PostgreSQL on free ports in a temp folder, for tests and benchmarks.
+// profile 'embedded' (the default): Temporal CLI's dev server. profile 'cluster': the cluster profile's real
+// Temporal server on the scratch PostgreSQL, with its Web UI (`npm run test:cluster`).
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { buildTemporal, planPostgres, planTemporal } from './tools.mjs';
+import { fileURLToPath } from 'node:url';
+import { buildTemporal, planPostgres, planTemporal, run } from './tools.mjs';
 import { freePort, makeScratchDir, startPostgres, startTemporal } from './services.mjs';
+import { chooseShards, ensureClusterTools, freeClusterPorts, planCluster, prepareTemporalDatabases, startTemporalServer, startTemporalUi } from './cluster.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * Bring up throw-away servers (or use TEST_DATABASE_URL / TEST_TEMPORAL_ADDRESS). Returns their
  * addresses and a `teardown()` that stops them and deletes the folder.
  */
-export async function provisionScratch({ say = () => {}, keep = false } = {}) {
+export async function provisionScratch({ say = () => {}, keep = false, profile = 'embedded' } = {}) {
   const probeEnv = { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS };
-  const temporalPlan = planTemporal(probeEnv);
+  const cluster = profile === 'cluster' && !probeEnv.TEMPORAL_ADDRESS;
+  const clusterPlan = cluster ? planCluster(probeEnv) : null;
+  const temporalPlan = cluster ? null : planTemporal(probeEnv);
   const postgresPlan = planPostgres(probeEnv);
   const scratch = makeScratchDir('jianjia-scratch');
   const stops = [];
@@ -21,8 +29,9 @@ export async function provisionScratch({ say = () => {}, keep = false } = {}) {
   };
   try {
     let temporalAddress = probeEnv.TEMPORAL_ADDRESS;
-    let temporalBin = temporalPlan.bin;
-    if (temporalPlan.kind !== 'external') {
+    let temporalBin = temporalPlan?.bin;
+    let temporalUi = null;
+    if (temporalPlan && temporalPlan.kind !== 'external') {
       if (temporalPlan.kind === 'build') temporalBin = await buildTemporal(temporalPlan.go, process.env, say);
       const temporal = await startTemporal({ bin: temporalBin, dbFile: path.join(scratch, 'temporal.db'), port: await freePort(), logFile: path.join(scratch, 'temporal.log') });
       stops.push(temporal.stop);
@@ -34,7 +43,22 @@ export async function provisionScratch({ say = () => {}, keep = false } = {}) {
       stops.push(pg.stop);
       adminUrl = pg.adminUrl;
     }
-    return { scratch, adminUrl, temporalAddress, temporalBin, teardown };
+    if (cluster) {
+      const bins = await ensureClusterTools(clusterPlan, process.env, say);
+      const shards = chooseShards(scratch, process.env.TEMPORAL_HISTORY_SHARDS);
+      await prepareTemporalDatabases({ sqlTool: bins.sqlTool, adminUrl });
+      const server = await startTemporalServer({ bin: bins.server, adminUrl, ports: await freeClusterPorts(), shards, logFile: path.join(scratch, 'temporal-server.log') });
+      stops.push(server.stop);
+      temporalAddress = server.address;
+      await run(process.execPath, ['--import', 'tsx', 'bin/temporal-setup.ts'], {
+        cwd: root,
+        env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JIANJIA_TEMPORAL_SHARDS: String(shards) },
+      }).then((out) => say(out.trim().split('\n').at(-1)));
+      const ui = await startTemporalUi({ bin: bins.ui, address: temporalAddress, port: await freePort(), namespace: process.env.TEMPORAL_NAMESPACE || 'default', logFile: path.join(scratch, 'temporal-ui.log') });
+      stops.push(ui.stop);
+      temporalUi = ui.url;
+    }
+    return { scratch, adminUrl, temporalAddress, temporalBin, temporalUi, teardown };
   } catch (err) {
     await teardown();
     throw err;

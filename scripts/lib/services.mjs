@@ -7,6 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { SetupError, run } from './tools.mjs';
 
+/** The search attributes jianjia's workflows carry, from config/temporal/search-attributes.json. */
+export function declaredSearchAttributes() {
+  return JSON.parse(readFileSync(new URL('../../config/temporal/search-attributes.json', import.meta.url), 'utf8'));
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** True when something accepts TCP connections on host:port. */
@@ -65,6 +70,8 @@ export async function startTemporal({ bin, dbFile, port, uiPort, logFile, namesp
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   if (namespace !== 'default') args.push('--namespace', namespace);
+  // jianjia's search attributes (plan, year, township, unit, unit type), registered when the namespace is made.
+  for (const [name, type] of Object.entries(declaredSearchAttributes())) args.push('--search-attribute', `${name}=${type}`);
   mkdirSync(path.dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
   const child = spawn(bin, args, { stdio: ['ignore', out, out], detached: true });

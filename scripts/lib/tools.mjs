@@ -66,10 +66,10 @@ export function findTemporal(env = process.env) {
 }
 
 /** The oldest Go that builds the pinned Temporal CLI (its go.mod says so). */
-const MIN_GO = [1, 25];
+export const MIN_GO = [1, 25];
 
 /** [major, minor] of a Go toolchain, or null when it cannot be asked. */
-function goVersion(go) {
+export function goVersion(go) {
   try {
     const out = execFileSync(go, ['env', 'GOVERSION'], { encoding: 'utf8', timeout: 10_000 }).trim();
     const m = /^go(\d+)\.(\d+)/.exec(out);
@@ -99,25 +99,34 @@ export function planTemporal(env = process.env) {
   );
 }
 
-/** Build the pinned Temporal CLI with Go into the tools cache (a few minutes, once per machine). */
-export async function buildTemporal(go, env = process.env, log = console.log) {
-  const dir = path.join(toolsDir(env), `temporal-${TEMPORAL_CLI_VERSION}`);
+/**
+ * `go install module@version` into `dir` of the tools cache, through a staging folder renamed into place only
+ * when complete, so an interrupted build is never mistaken for a tool. Returns the seconds it took.
+ */
+export async function goInstall(go, { module, version, dir, label, hint }, env = process.env, log = console.log) {
   const staging = `${dir}.building-${process.pid}`;
   mkdirSync(staging, { recursive: true });
-  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from source into ${dir} (once per machine; a few minutes)...`);
+  log(`Building ${label} ${version} from source into ${dir} (once per machine; a few minutes)...`);
   const started = Date.now();
   try {
-    await run(go, ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
+    await run(go, ['install', `${module}@${version}`], {
       env: { ...env, GOBIN: staging, CGO_ENABLED: env.CGO_ENABLED ?? '0' },
     });
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
-    throw new SetupError(`jianjia could not build the Temporal CLI with Go (${err.message.slice(0, 300)}); check that the Go module proxy is reachable, or set TEMPORAL_ADDRESS.`);
+    throw new SetupError(`jianjia could not build ${label} with Go (${err.message.slice(0, 300)}); check that the Go module proxy is reachable${hint ? `, ${hint}` : ''}.`);
   }
-  // Rename into place only when complete, so an interrupted build is never mistaken for a tool.
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
-  log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s.`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  log(`Built ${label} in ${seconds} s.`);
+  return seconds;
+}
+
+/** Build the pinned Temporal CLI with Go into the tools cache (a few minutes, once per machine). */
+export async function buildTemporal(go, env = process.env, log = console.log) {
+  const dir = path.join(toolsDir(env), `temporal-${TEMPORAL_CLI_VERSION}`);
+  await goInstall(go, { module: TEMPORAL_CLI_MODULE, version: TEMPORAL_CLI_VERSION, dir, label: 'the Temporal CLI', hint: 'or set TEMPORAL_ADDRESS' }, env, log);
   return path.join(dir, 'temporal');
 }
 

@@ -35,7 +35,7 @@ const warnings = async (taskId: string) =>
 
 beforeAll(async () => {
   tenv = await createTimeSkippingEnv();
-  s = await startDemoStack({ TEMPORAL_ADDRESS: tenv.address });
+  s = await startDemoStack({ TEMPORAL_ADDRESS: tenv.address, TEMPORAL_SEARCH_ATTRIBUTES: 'off' });
   worker = await buildWorker({
     connection: tenv.nativeConnection,
     namespace: 'default',

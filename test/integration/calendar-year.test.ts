@@ -56,7 +56,7 @@ const summons = async () => (await s.db.sql<{ proposedAt: Date }[]>`select propo
 
 beforeAll(async () => {
   tenv = await createTimeSkippingEnv();
-  s = await startDemoStack({ TEMPORAL_ADDRESS: tenv.address });
+  s = await startDemoStack({ TEMPORAL_ADDRESS: tenv.address, TEMPORAL_SEARCH_ATTRIBUTES: 'off' });
   worker = await buildWorker({
     connection: tenv.nativeConnection,
     namespace: 'default',

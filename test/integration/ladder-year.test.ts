@@ -93,7 +93,7 @@ const waitFor = (what: string, probe: () => Promise<boolean>) => waitUntil(what,
 
 beforeAll(async () => {
   tenv = await createTimeSkippingEnv();
-  s = await startDemoStack({ TEMPORAL_ADDRESS: tenv.address });
+  s = await startDemoStack({ TEMPORAL_ADDRESS: tenv.address, TEMPORAL_SEARCH_ATTRIBUTES: 'off' });
   unitId = await s.orgId('FY-T01-U001');
   const users = await s.db.sql<{ id: string; login: string }[]>`select id, login from users where login in ('unit-0001', 'township-01')`;
   const id = (login: string) => users.find((u) => u.login === login)!.id;

@@ -37,7 +37,7 @@ let running: Promise<void>;
 beforeAll(async () => {
   if (!process.env.HOLIDAY_CALENDAR_FILE) throw new Error('run with `npm run record-histories` (it sets HOLIDAY_CALENDAR_FILE for the API)');
   tenv = await createTimeSkippingEnv();
-  s = await startDemoStack({ TEMPORAL_ADDRESS: tenv.address });
+  s = await startDemoStack({ TEMPORAL_ADDRESS: tenv.address, TEMPORAL_SEARCH_ATTRIBUTES: 'off' });
   worker = await buildWorker({
     connection: tenv.nativeConnection,
     namespace: 'default',

@@ -1,3 +1,4 @@
+import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { connect } from '../../db/client';
 import { migrate } from '../../db/migrate';
 import { ensureDefaultCatalogue } from '../../db/queries/catalogue';
 import { ensureWebBuild } from '../../scripts/build-web.mjs';
+import { ensureSearchAttributes } from '../../lib/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,6 +35,15 @@ export default async function setup(project: TestProject) {
   await ensureDefaultCatalogue(sql);
   await sql.end();
   project.provide('templateDatabase', template);
+  // Workflows are started with jianjia's search attributes: whichever server the run uses must know them.
+  if (process.env.TEMPORAL_ADDRESS) {
+    const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
+    try {
+      await ensureSearchAttributes(connection, process.env.TEMPORAL_NAMESPACE || 'default');
+    } finally {
+      await connection.close();
+    }
+  }
   // Bundled once per run: every test worker loads the same code instead of re-bundling.
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
   const bundlePath = path.join(process.env.JIANJIA_SCRATCH ?? os.tmpdir(), `workflow-bundle-${process.pid}.js`);
