@@ -231,14 +231,20 @@ async function main() {
   };
   await runNode('bin/setup-db.ts', ['--demo'], env);
   // The workflow code bundled once, so the worker (and each restart of it) loads it instead of running webpack.
-  const workflowBundle = path.join(dataDir, 'workflow-bundle.js');
-  await runNode('bin/bundle-workflows.ts', [workflowBundle], env);
-  env.WORKFLOW_BUNDLE = process.env.WORKFLOW_BUNDLE || workflowBundle;
+  await bundleWorkflows(env);
   startNode('worker', 'bin/worker.ts', env);
   startNode('API', 'bin/api.ts', env);
   const port = Number(process.env.PORT || 3000);
   await waitReady(`http://127.0.0.1:${port}/readyz`, 60_000);
   announce(port, temporalUi);
+}
+
+/** The workflow code bundled once, so each worker (and each restart of one) loads it instead of running webpack. */
+async function bundleWorkflows(env) {
+  if (process.env.WORKFLOW_BUNDLE) return;
+  const file = path.join(dataDir, 'workflow-bundle.js');
+  await runNode('bin/bundle-workflows.ts', [file], env);
+  env.WORKFLOW_BUNDLE = file;
 }
 
 /** The embedded PostgreSQL (supervised), or DATABASE_URL's server; with the jianjia database. */
@@ -290,6 +296,7 @@ async function startCluster(clusterPlan, postgresPlan, secrets) {
 
   await runNode('bin/setup-db.ts', ['--demo'], env);
   const workers = Number(process.env.WORKERS || 2);
+  await bundleWorkflows(env);
   for (let i = 1; i <= workers; i++) startNode(`worker ${i}`, 'bin/worker.ts', env);
   const port = Number(process.env.PORT || 3000);
   const apiPorts = Array.from({ length: Number(process.env.API_PROCESSES || 2) }, (_, i) => port + 1 + i);
