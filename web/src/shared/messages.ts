@@ -11,7 +11,9 @@ export const zh = {
     offline: '网络连接已断开，填写的内容已保留，恢复后请重试。', conflict: '该任务已被他人修改，请重新加载后再操作。',
     loginFailed: '登录失败', welcome: '欢迎，{name}', wrongApp: '基层工会请使用手机端：',
     invalidInput: '填写有误', notDone: '操作未成功', keptTyped: '。已填写的内容已保留。',
+    yes: '是', no: '否', edit: '编辑', remove: '删除', time: '时间', code: '编码', name: '名称',
   },
+  evidence: { attachment: '附件{n}', unreadable: '附件{n} 无法读取', pdf: '附件{n}（PDF）' },
   roles: { district_admin: '区总工会管理员', department_staff: '区总部门', township_officer: '镇街工会', grassroots_chair: '基层工会主席' },
   lights: {
     green: '绿', blue: '蓝', yellow: '黄', red: '红',
@@ -28,11 +30,12 @@ export const zh = {
     note: '进展说明', final: '最终反馈（提交审核）', progress: '进度反馈', evidence: '佐证材料', addEvidence: '拍照或选择文件',
     uploading: '上传中 {percent}%', claimed: '已领办', reported: '已提交', unit: '单位', township: '镇街',
     reports: '反馈记录', noReports: '尚未反馈', dueIn: '还剩 {days} 天', overdue: '已逾期 {days} 天', dueToday: '今天截止',
-    category: '类别', preview: '预览',
+    category: '类别', preview: '预览', todo: '待办 ({n})', namePlaceholder: '姓名', finalShort: '最终', progressShort: '进度',
+    reportLine: '{kind}：{value}',
   },
   notices: { title: '我的消息', unread: '{n} 条未读', readAll: '全部已读', kinds: { remind: '提醒', warn: '预警', supervise: '督办', summons: '约谈', urge: '催办' } },
   orders: {
-    title: '督办单', number: '编号', respond: '整改答复', respondText: '整改情况', responded: '已答复', status: '状态',
+    title: '督办单', number: '编号', reason: '督办原因', respond: '整改答复', respondText: '整改情况', responded: '已答复', status: '状态',
     open: '待答复', answered: '已答复', overdue: '逾期未答复', dueAt: '答复期限', summons: '约谈', recorded: '已记录',
   },
   review: {
@@ -40,18 +43,28 @@ export const zh = {
     bulkApprove: '批量通过', bulkReturn: '批量退回', selected: '已选 {n} 条', result: '处理结果', ok: '成功',
     reportedAt: '反馈时间', evidence: '佐证', none: '无', oldestFirst: '最早反馈在前', byDeadline: '最近截止在前',
     cannedReasons: ['佐证材料不完整，请补充', '完成值与佐证不符，请核实', '照片不清晰，请重新上传', '未达到目标值，请继续推进'],
-    done: '{ok} 条成功，{failed} 条未成功',
+    done: '{ok} 条成功，{failed} 条未成功', autoScore: '按规则自动计分',
   },
   dispatch: {
     title: '分办', plan: '计划', units: '基层单位', overrides: '单位个性化要求', stricterTarget: '更高目标', earlierDeadline: '更早截止',
     notApplicable: '不适用', dispatchSelected: '分办所选单位', dispatchAll: '分办全部单位', dispatched: '已分办 {units} 个单位、{tasks} 项任务',
     addOverride: '添加要求', dispatchState: '分办情况', pending: '未分办', done: '已分办',
+    noIssued: '暂无已下达的计划', members: '会员', requirement: '要求', importSheet: '导入 Excel/CSV', sheetHint: '表头：单位编码、指标、目标、截止日期、不适用',
+    // The words a sheet's header row may use for each column, and the words that mean "yes" in its 不适用 column.
+    sheetColumns: { unit: ['单位编码', '编码', 'unit'], indicator: ['指标', 'indicator'], target: ['目标', 'target'], deadline: ['截止', 'deadline'], na: ['不适用', 'notApplicable'] },
+    sheetYes: ['是', 'y', 'yes', '1', 'true', '√'],
+    sheetHeader: '第 1 行应为表头，至少包含“单位编码”和“指标”两列', sheetUnit: '单位编码“{value}”不是本镇街的单位', sheetIndicator: '指标“{value}”不在本计划中',
+    sheetTarget: '目标“{value}”不是数字', sheetDeadline: '截止日期“{value}”应写成 2027-10-31', sheetNothing: '没有填写目标、截止日期或不适用',
+    sheetRow: '第 {line} 行：{problems}', sheetJoin: '；', sheetFile: '{file}：{message}', sheetRead: '已读入 {n} 条要求', sheetReadProblems: '已读入 {n} 条要求，{rows} 行有问题',
   },
   plans: {
     title: '年度计划', create: '新建计划', name: '计划名称', year: '年度', deadline: '总截止时间', indicators: '指标', status: '状态',
     issue: '下达', close: '结束本年度', progress: '分办进度', statuses: { draft: '草稿', issued: '已下达', closing: '结算中', closed: '已结束' },
     escalation: '督导规则', orderResponse: '督办答复期限', summonsAfter: '约谈间隔', created: '计划已创建', issued: '计划已下达',
     closed: '本年度已结束', confirmClose: '结束后未完成的任务将冻结并计算建家指数，确定吗？', tasks: '任务数', urge: '一键催办', urged: '已催办 {units} 个单位',
+    defaultName: '{year}年度富工建家工作计划', indicatorCount: '{n} 项指标', progressTownships: '分办进度（镇街）', completion: '完成率',
+    rungs: { remindBefore: '截止前提醒', warnAfter: '逾期后预警', superviseAfter: '逾期后督办', orderResponse: '督办答复期限', summonsAfter: '逾期未答复后约谈' },
+    rungDefault: '默认', workingDays: '工作日', days: '自然日', targetDefault: '目标(默认)',
   },
   screen: {
     title: '一屏掌控', index: '建家指数', coverage: '覆盖单位', lights: '灯色分布', ranking: '镇街排名', grid: '镇街格局',
@@ -71,6 +84,14 @@ export const zh = {
     publishTitle: '发布目录', publishKeep: '仅发布，运行中的计划不变', publishAdopt: '发布，并用于运行中的计划',
     publishQuestion: '发布后成为新的现行目录版本，之后新建的计划使用它。运行中的计划是否对尚未评价的任务采用新版目标值？（分值与权重保持不变）',
     published: '已发布第 {version} 版', publishedAdopted: '已发布第 {version} 版；{plans} 个运行中的计划的 {tasks} 项任务正在改用新目标值',
+    current: '现行：第 {version} 版（{at} 发布）', draft: '草稿 · 修订 {revision}', validate: '校验', publish: '发布', discard: '放弃草稿',
+    discardQuestion: '放弃草稿中的所有修改？', openDraft: '从现行版本新建草稿', valid: '校验通过', validPublish: '校验通过，可以发布',
+    problems: '有 {n} 处问题，已在对应指标行标出', category: '类别', department: '牵头部门', points: '分值', gate: '一票否决', twoTier: '区级复核',
+    problem: '问题', editTitle: '编辑 {code}', nameZh: '中文名称', nameEn: '英文名称', evidenceRequired: '须有佐证',
+  },
+  deliveries: {
+    title: '消息推送', resent: '已重新发送', resend: '重新发送', channel: '渠道', target: '地址', subject: '内容', attempts: '尝试次数', lastError: '最后错误',
+    statuses: { pending: '待发送', delivered: '已送达', dead: '发送失败' }, channels: { webhook: '机器人', email: '邮件' },
   },
   overview: {
     title: '任务总览', yes: '是', no: '否', byDeadline: '按截止时间', byChange: '最久未更新在前', shown: '已显示 {shown} 条，共 {total} 条', changedAt: '最近更新',
@@ -108,6 +129,7 @@ export const zh = {
     add: '新增账号', edit: '编辑账号', displayName: '姓名', role: '角色', org: '单位', email: '邮箱', status: '状态', active: '正常', inactive: '已停用',
     deactivate: '停用', activate: '启用', editAction: '编辑', newPassword: '重置密码', newPasswordHint: '留空则不修改；至少 10 位', saved: '账号已保存',
   },
+  lightsPage: { overall: '整体：' },
   nav: { review: '审核', dispatch: '分办', plans: '计划', orders: '督办与约谈', screen: '一屏掌控', lights: '灯色', deliveries: '消息推送', units: '单位与账号', catalogue: '指标目录' },
 } as const;
 
@@ -122,7 +144,9 @@ export const en: DeepPartial<Messages> = {
     reload: 'Reload', retry: 'Retry', loading: 'Loading…', empty: 'Nothing here', back: 'Back', all: 'All', search: 'Search', reset: 'Reset',
     actions: 'Actions', language: '中文', offline: 'Connection lost. What you typed is kept; try again when it is back.',
     conflict: 'Someone else changed this task. Reload, then try again.', loginFailed: 'Login failed', welcome: 'Welcome, {name}',
+    yes: 'yes', no: 'no', edit: 'Edit', remove: 'Remove', time: 'Time', code: 'Code', name: 'Name',
   },
+  evidence: { attachment: 'Attachment {n}', unreadable: 'Attachment {n} cannot be read', pdf: 'Attachment {n} (PDF)' },
   lights: { green: 'Green', blue: 'Blue', yellow: 'Yellow', red: 'Red', greenMeaning: 'on track', blueMeaning: 'reminded', yellowMeaning: 'warned', redMeaning: 'order or summons open' },
   states: { issued: 'to dispatch', dispatched: 'to claim', claimed: 'claimed', reported: 'to review', returned: 'returned', reviewed: 'district review', approved: 'approved', exited: 'exited' },
   task: {
@@ -130,22 +154,33 @@ export const en: DeepPartial<Messages> = {
     returnReason: 'Returned because', history: 'History', responsible: 'Responsible', value: 'Value', points: 'Points', unit: 'Unit', township: 'Township',
     newDeadline: 'New deadline', note: 'Progress note', evidence: 'Evidence', reports: 'Reports', noReports: 'No report yet',
     dueIn: '{days} days left', overdue: '{days} days late', dueToday: 'due today',
+    todo: 'To do ({n})', namePlaceholder: 'Name', finalShort: 'Final', progressShort: 'Progress', reportLine: '{kind}: {value}',
   },
   review: {
     title: 'Review queue', approve: 'Approve', return: 'Return', bulkApprove: 'Approve selected', bulkReturn: 'Return selected', score: 'Score',
     reason: 'Reason', reasonCanned: 'Common reasons', selected: '{n} selected', result: 'Result', ok: 'Done', reportedAt: 'Reported',
     evidence: 'Evidence', none: 'None', oldestFirst: 'Oldest report first', byDeadline: 'Nearest deadline first', done: '{ok} done, {failed} not done',
+    autoScore: 'Scored by the rules',
   },
   dispatch: {
     title: 'Dispatch', plan: 'Plan', units: 'Grassroots units', overrides: 'Per-unit requirements', stricterTarget: 'Stricter target',
     earlierDeadline: 'Earlier deadline', notApplicable: 'Not applicable', dispatchSelected: 'Dispatch selected', dispatchAll: 'Dispatch all',
     dispatched: 'Dispatched {units} units, {tasks} tasks', addOverride: 'Add', dispatchState: 'Dispatch', pending: 'not yet', done: 'done',
+    noIssued: 'No plan issued yet', members: 'Members', requirement: 'Requirement', importSheet: 'Import Excel/CSV',
+    sheetHint: 'Header: unit code, indicator, target, deadline, not applicable', sheetHeader: 'Row 1 must be a header naming at least the unit code and indicator columns',
+    sheetUnit: 'unit code “{value}” is not a unit of this township', sheetIndicator: 'indicator “{value}” is not in this plan',
+    sheetTarget: 'target “{value}” is not a number', sheetDeadline: 'deadline “{value}” should read like 2027-10-31',
+    sheetNothing: 'no target, deadline or not-applicable given', sheetRow: 'Row {line}: {problems}', sheetJoin: '; ', sheetFile: '{file}: {message}',
+    sheetRead: 'Read {n} requirements', sheetReadProblems: 'Read {n} requirements; {rows} rows have problems',
   },
   plans: {
     title: 'Yearly plans', create: 'New plan', name: 'Name', year: 'Year', deadline: 'Deadline', indicators: 'Indicators', status: 'Status',
     issue: 'Issue', close: 'Close the year', progress: 'Dispatch progress', escalation: 'Escalation policy', tasks: 'Tasks', urge: 'Urge late units',
     statuses: { draft: 'draft', issued: 'issued', closing: 'closing', closed: 'closed' }, created: 'Plan created', issued: 'Plan issued', closed: 'Year closed',
     confirmClose: 'Open tasks will be frozen and every unit scored. Close the year?', urged: 'Urged {units} units',
+    indicatorCount: '{n} indicators', progressTownships: 'Dispatch progress (townships)', completion: 'Done',
+    rungs: { remindBefore: 'Remind before deadline', warnAfter: 'Warn after deadline', superviseAfter: 'Supervise after deadline', orderResponse: 'Order answer due', summonsAfter: 'Summon after unanswered order' },
+    rungDefault: 'default', workingDays: 'working days', days: 'calendar days', targetDefault: 'target (default)',
   },
   screen: {
     title: 'Leaders’ screen', index: 'Jianjia index', coverage: 'Units covered', ranking: 'Township ranking', grid: 'Townships',
@@ -158,7 +193,7 @@ export const en: DeepPartial<Messages> = {
     reason: 'Why', targetSource: 'Target from', reviews: 'Reviews', value: 'Value', notInIndex: 'not counted', refresh: 'refreshes every minute',
   },
   notices: { title: 'My notices', unread: '{n} unread', readAll: 'Mark all read' },
-  orders: { title: 'Supervision orders', respond: 'Answer', open: 'open', answered: 'answered', overdue: 'overdue', summons: 'Summons', recorded: 'recorded' },
+  orders: { reason: 'Reason', title: 'Supervision orders', respond: 'Answer', open: 'open', answered: 'answered', overdue: 'overdue', summons: 'Summons', recorded: 'recorded' },
   overview: {
     title: 'Task overview', yes: 'yes', no: 'no', byDeadline: 'By deadline', byChange: 'Longest unchanged first', shown: '{shown} of {total} shown', changedAt: 'Last change',
     department: 'Department', exitReason: 'Exit reason', ladder: 'Escalation ahead (if not done)', ladderDone: 'Done: no more reminders.', finalReport: 'Final report',
@@ -177,6 +212,22 @@ export const en: DeepPartial<Messages> = {
   },
   units: { units: 'Units', accounts: 'Accounts', add: 'New unit', edit: 'Edit unit', move: 'Move', merge: 'Merge', dissolve: 'Dissolve', moveTo: 'To township', mergeInto: 'Into unit' },
   accounts: { add: 'New account', edit: 'Edit account', displayName: 'Name', role: 'Role', org: 'Org', active: 'active', inactive: 'deactivated', newPassword: 'Reset password' },
+  catalogue: {
+    current: 'In force: version {version} (published {at})', draft: 'Draft · revision {revision}', validate: 'Check', publish: 'Publish', discard: 'Discard draft',
+    discardQuestion: 'Discard every change in the draft?', openDraft: 'New draft from the version in force', valid: 'No problems', validPublish: 'No problems: ready to publish',
+    problems: '{n} problems, marked on their indicators', category: 'Category', department: 'Lead department', points: 'Points', gate: 'Veto', twoTier: 'District review',
+    problem: 'Problem', editTitle: 'Edit {code}', nameZh: 'Chinese name', nameEn: 'English name', evidenceRequired: 'Evidence required',
+  },
+  deliveries: {
+    title: 'Deliveries', resent: 'Sent again', resend: 'Send again', channel: 'Channel', target: 'Address', subject: 'Content', attempts: 'Attempts', lastError: 'Last error',
+    statuses: { pending: 'pending', delivered: 'delivered', dead: 'failed' }, channels: { webhook: 'bot', email: 'email' },
+  },
+  lightsPage: { overall: 'Overall: ' },
+  history: {
+    task_dispatch: 'Dispatched', task_claim: 'Claimed', task_progress: 'Progress report', task_report: 'Final report', task_return: 'Returned', task_approve: 'Approved',
+    task_review: 'Township review passed', task_exit: 'Exited', task_extend: 'Extended', ladder_remind: 'Reminder (due soon)', ladder_warn: 'Warning (due)',
+    ladder_supervise: 'Supervision order issued', ladder_summons: 'Summons', order_issue: 'Supervision order issued', order_respond: 'Order answered', summons_outcome: 'Summons outcome', plan_urge: 'Urged',
+  },
   nav: { review: 'Review', dispatch: 'Dispatch', plans: 'Plans', orders: 'Orders & summons', screen: 'Leaders’ screen', lights: 'Lights', deliveries: 'Deliveries', units: 'Units & users', catalogue: 'Catalogue' },
 };
 
