@@ -93,7 +93,7 @@ describe('the working-day calendar', () => {
     const second = workdays.locator('.el-table__body tr').nth(1);
     await typeDate(second.locator('.el-date-editor input'), `${year}-02-17`); // a Wednesday: not a make-up day
     await page.locator('[data-test=save]').click();
-    await poll(() => second.locator('[data-test=row-error]').textContent()).toContain('not a weekend day');
+    await poll(() => second.locator('[data-test=row-error]').textContent()).toContain(`调休上班日 ${year}-02-17 须是周六或周日`);
     expect(await workdays.locator('.el-table__body tr').first().locator('[data-test=row-error]').count()).toBe(0);
     await screenshot(page, 'calendar-row-error', true);
 
@@ -193,7 +193,7 @@ describe('units and accounts', () => {
     await dialog.locator('.el-form-item', { hasText: '姓名' }).locator('input').fill('王晓梅');
     await dialog.locator('.el-form-item', { hasText: '重置密码' }).locator('input').fill('short');
     await dialog.locator('[data-test=save-account]').click();
-    await poll(() => dialog.locator('.el-form-item', { hasText: '重置密码' }).locator('.el-form-item__error').textContent()).toContain('password');
+    await poll(() => dialog.locator('.el-form-item', { hasText: '重置密码' }).locator('.el-form-item__error').textContent()).toContain('至少 10 个字');
     await dialog.locator('.el-form-item', { hasText: '重置密码' }).locator('input').fill('a-new-secret-2027');
     await dialog.locator('[data-test=save-account]').click();
     await poll(() => row.textContent()).toContain('王晓梅');
