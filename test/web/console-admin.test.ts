@@ -93,7 +93,7 @@ describe('the working-day calendar', () => {
     const second = workdays.locator('.el-table__body tr').nth(1);
     await typeDate(second.locator('.el-date-editor input'), `${year}-02-17`); // a Wednesday: not a make-up day
     await page.locator('[data-test=save]').click();
-    await poll(() => second.locator('[data-test=row-error]').textContent()).toContain('须是周六或周日');
+    await poll(() => second.locator('[data-test=row-error]').textContent()).toContain(`调休上班日 ${year}-02-17 须是周六或周日`);
     expect(await workdays.locator('.el-table__body tr').first().locator('[data-test=row-error]').count()).toBe(0);
     await screenshot(page, 'calendar-row-error', true);
 

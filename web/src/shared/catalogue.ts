@@ -1,5 +1,5 @@
 import { api, must } from '@/api/client';
-import { locale } from './i18n';
+import { locale, t } from './i18n';
 
 /** What the screens need of an indicator; the catalogue response keeps indicators open-ended. */
 export interface IndicatorInfo {
@@ -28,9 +28,9 @@ export function catalogue() {
 
 export const localName = (n: { zh: string; en?: string } | undefined, fallback = '') => (n ? (locale.value === 'en' && n.en ? n.en : n.zh) : fallback);
 
-/** "≥ 90%", "是", "≥ 4 次": a target in the indicator's measure. */
+/** "≥ 90%", yes/no, "≥ 4 次": a target in the indicator's measure. */
 export function targetText(info: IndicatorInfo | undefined, target: number): string {
   if (!info) return String(target);
-  if (info.measure.type === 'boolean') return target >= 1 ? '是' : '否';
+  if (info.measure.type === 'boolean') return target >= 1 ? t('common.yes') : t('common.no');
   return `≥ ${target}${localName(info.measure.unit)}`;
 }

@@ -4,6 +4,13 @@ import { t } from './i18n';
 
 export const stateLabel = (s: Task['state']) => t(`states.${s}`);
 
+/** An audit action as words: `task.return` → its `history.task_return` entry; an action the catalogue lacks shows as itself. */
+export function historyText(action: string): string {
+  const key = `history.${action.replace(/\./g, '_')}`;
+  const text = t(key);
+  return text === key ? action : text;
+}
+
 /** "还剩 5 天" / "今天截止" / "已逾期 3 天": whole calendar days in Shanghai between today and the deadline's last day. */
 export function dueText(deadline: string, now = new Date()): string {
   const day = (ymd: string) => Date.UTC(Number(ymd.slice(0, 4)), Number(ymd.slice(5, 7)) - 1, Number(ymd.slice(8, 10)));
