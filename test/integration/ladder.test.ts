@@ -151,7 +151,7 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
         name: '督导阶梯测试',
         deadline: planDeadline.toISOString(),
         indicators: ['HS-01'],
-        escalation: { remindBefore: 'PT8S', warnAfter: 'PT0S', superviseAfter: 'PT4S', orderResponse: 'PT4S', summonsAfter: 'P3D' },
+        escalation: { remindBefore: 'PT8S', warnAfter: 'PT0S', superviseAfter: 'PT10S', orderResponse: 'PT8S', summonsAfter: 'P3D' },
       },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -160,7 +160,8 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     expect(issued.status).toBe(200);
 
     // Only unit 1 is dispatched, with an earlier deadline set now, so issue and dispatch never eat into the rungs:
-    // remind at D − 8 s, warn at D, order at D + 4 s, summons if unanswered at D + 8 s.
+    // remind at D − 8 s, warn at D, order at D + 10 s, summons if unanswered at D + 18 s: each light lasts long enough to be
+    // seen on a loaded machine (a worker late by more than the gap would fire two rungs in one batch).
     const deadline = new Date(Date.now() + 15_000).toISOString();
     const dispatched = await s.call('POST', `/api/v1/plans/${planId}/dispatch`, {
       token: officer,
@@ -199,7 +200,7 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     expect(order.number).toMatch(/^富工督〔\d{4}〕\d+号$/);
     expect(order).toMatchObject({ taskId, orgId: unit1, orgName: unit1Name, indicator: 'HS-01', issuerOrgId: township1, taskDeadline: deadline, response: null });
     expect(['open', 'overdue']).toContain(order.status);
-    expect(Date.parse(order.respondBy) - Date.parse(order.issuedAt)).toBe(4_000);
+    expect(Date.parse(order.respondBy) - Date.parse(order.issuedAt)).toBe(8_000);
     expect(order.reason).toContain(unit1Name);
     expect((await s.call('GET', '/api/v1/supervision-orders', { token: chair1 })).body.items.map((o: { id: string }) => o.id)).toEqual([order.id]);
     expect((await s.call('GET', '/api/v1/supervision-orders', { token: chair2 })).body.items).toEqual([]);
