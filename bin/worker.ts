@@ -28,6 +28,7 @@ const worker = await buildWorker({
   deps: { sql, log, env, temporal },
   // A prebuilt bundle (WORKFLOW_BUNDLE) skips bundling from source at start-up.
   workflowBundle: env.WORKFLOW_BUNDLE ? { codePath: env.WORKFLOW_BUNDLE } : undefined,
+  cachedWorkflows: env.WORKER_CACHED_WORKFLOWS,
 });
 // The notice outbox is delivered from the worker process too: one poller per worker.
 const outbox = startOutbox({ sql, env, log });

@@ -11,6 +11,8 @@ export interface WorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleOption;
+  /** How many workflows stay cached (WORKER_CACHED_WORKFLOWS); each cached workflow costs the worker memory. */
+  cachedWorkflows?: number;
 }
 
 /** One worker that registers every workflow and activity of jianjia. */
@@ -24,7 +26,7 @@ export function buildWorker(options: WorkerOptions): Promise<Worker> {
     shutdownGraceTime: '10s',
     // A district has thousands of unit workflows that are idle most of the year: keep a bounded
     // number in memory and replay the rest from history when a verb arrives.
-    maxCachedWorkflows: 500,
+    maxCachedWorkflows: options.cachedWorkflows ?? 500,
   });
 }
 
