@@ -109,7 +109,8 @@ const verbFigures = report(`verbs alone (${chairs} tasks claimed, reported, appr
 const verbsDone = ['claim', 'report', 'evaluate'].reduce((n, k) => n + (alone.kinds.get(k)?.times.length ?? 0), 0);
 console.log(`  claim + report: ${((alone.kinds.get('claim')?.times.length ?? 0) / (alone.wallMs / 1000)).toFixed(0)} tasks/s over the phase; all verbs ${(verbsDone / (alone.wallMs / 1000)).toFixed(0)}/s`);
 
-const verbsMixed = verbQueue('GF-02', verbUnits.slice(chairs, chairs * 2));
+// HL-02 is a count like HS-02, so the same report (4, final, with evidence) is valid for it.
+const verbsMixed = verbQueue('HL-02', verbUnits.slice(chairs, chairs * 2));
 let turn = 0;
 report(
   `mixed (reads and the verbs of ${chairs} more tasks)`,
