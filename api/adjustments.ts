@@ -173,11 +173,12 @@ async function adoptionTasks(sql: Sql, plan: StandingPlan, body: AdjustmentBody,
   const before = new Map((plan.targetsVersion ? await publishedCatalogue(sql, plan.targetsVersion) : current).indicators.map((i) => [i.code, i]));
   const after = new Map((await publishedCatalogue(sql, body.catalogueVersion)).indicators.map((i) => [i.code, i]));
   const codes = body.indicators.length > 0 ? body.indicators : planIndicators.filter((code) => plan.targets[code] === undefined);
+  if (codes.length === 0) return [];
   const rows = await sql<(ClassTask & { level: 'grassroots' | 'township'; unitType: string | null; members: number | null })[]>`
     select t.id, t.org_id as "orgId", t.indicator, t.state, t.version, t.target::float8 as target, t.value::float8 as value,
       t.points::float8 as points, t.deadline, o.level, o.unit_type as "unitType", o.members
     from tasks t join orgs o on o.id = t.org_id
-    where t.plan_id = ${plan.id} and t.org_id in ${sql(orgIds)} and t.indicator in ${sql(codes.length ? codes : [''])}
+    where t.plan_id = ${plan.id} and t.org_id in ${sql(orgIds)} and t.indicator in ${sql(codes)}
       and not t.frozen and t.state not in ('approved', 'reviewed', 'exited')
     order by t.org_id, t.indicator`;
   const out: ClassTask[] = [];

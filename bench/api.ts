@@ -105,7 +105,7 @@ report('reads', await runLoad({ concurrency, durationMs: phaseMs, next: readShot
 
 const verbsAlone = verbQueue('HS-02', verbUnits.slice(0, chairs));
 const alone = await runLoad({ concurrency, durationMs: 10 * 60_000, next: verbsAlone });
-const verbFigures = report(`verbs alone (${chairs} tasks claimed, reported, approved)`, alone, concurrency);
+report(`verbs alone (${chairs} tasks claimed, reported, approved)`, alone, concurrency);
 const verbsDone = ['claim', 'report', 'evaluate'].reduce((n, k) => n + (alone.kinds.get(k)?.times.length ?? 0), 0);
 console.log(`  claim + report: ${((alone.kinds.get('claim')?.times.length ?? 0) / (alone.wallMs / 1000)).toFixed(0)} tasks/s over the phase; all verbs ${(verbsDone / (alone.wallMs / 1000)).toFixed(0)}/s`);
 
@@ -129,7 +129,6 @@ for (const c of [1, 5, 10, 25, 50, 100, 200]) {
 }
 console.log(ceiling ? `throughput ceiling: p95 doubled (vs 1 client) at ${ceiling.c} clients, ${ceiling.rate.toFixed(0)} req/s` : 'throughput ceiling: p95 did not double up to 200 clients');
 console.log(`\nworker peak RSS ${peakRssMb(d.worker.pid!).toFixed(0)} MiB; API process peak RSS ${peakRssMb(api.pid!).toFixed(0)} MiB`);
-void verbFigures;
 api.kill('SIGTERM');
 await new Promise((r) => api.once('exit', r));
 await d.teardown();

@@ -48,7 +48,7 @@ async function baseline(n: number) {
 const raw = await baseline(units);
 console.log(`baseline: ${units} no-op workflow starts acknowledged after ${seconds(raw.acknowledged)} s, all completed after ${seconds(raw.completed)} s`);
 
-const { sql, env, call, token, townships, worker, temporal, workerReady, teardown } = await benchDistrict(units, townshipCount);
+const { sql, call, token, townships, worker, workerReady, teardown } = await benchDistrict(units, townshipCount);
 
 const count = async (state: string) => (await sql<{ n: number }[]>`select count(*)::int as n from tasks where state = ${state}`)[0]!.n;
 
