@@ -12,6 +12,7 @@ import { publishedCatalogue } from '../db/queries/unit-index';
 import { scoreValue, sizeClassOf, targetFor, unitStanding, type Catalogue, type UnitType } from '../indicators';
 import { DomainError, conflict, invalid, notFound } from '../lib/errors';
 import { instant, planDateProblem, positiveInt, text } from '../lib/input';
+import { coordinatorTaskQueue } from '../lib/temporal';
 import { adjustmentWorkflowId } from '../workflows/adjustment.contract';
 import type { adjustment } from '../workflows/adjustment';
 import { valueProblem } from '../workflows/task-rules';
@@ -307,7 +308,7 @@ export async function adoptInRunningPlans(c: Starter, sql: Sql, user: CurrentUse
 /** Start (or find) the workflow that applies an adjustment. */
 async function startApplying(c: Starter, id: string) {
   try {
-    await c.var.temporal.workflow.start<typeof adjustment>('adjustment', { taskQueue: c.var.deps.env.TEMPORAL_TASK_QUEUE, workflowId: adjustmentWorkflowId(id), args: [{ adjustmentId: id }] });
+    await c.var.temporal.workflow.start<typeof adjustment>('adjustment', { taskQueue: coordinatorTaskQueue(c.var.deps.env.TEMPORAL_TASK_QUEUE), workflowId: adjustmentWorkflowId(id), args: [{ adjustmentId: id }] });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
       throw new DomainError('busy', `the adjustment is saved but could not be started (${(err as Error).message}); POST /api/v1/adjustments/${id}/apply to start it`, 503);

@@ -10,6 +10,7 @@ import { isLooser, type Indicator } from '../indicators';
 import { parseIsoDuration } from '../lib/duration';
 import { escalationSchema } from '../lib/escalation';
 import { planAttributes } from '../lib/search-attributes';
+import { coordinatorTaskQueue } from '../lib/temporal';
 import { checkEscalation, deadlineCheck, noteProvisional, planProvisionalYears } from './deadlines';
 import { districtPlans, insertPlan, planInScope, townshipUnits, type PlanRecord } from '../db/queries/plans';
 import { conflict, forbidden, invalid } from '../lib/errors';
@@ -184,7 +185,7 @@ plans.openapi(
     if (plan.status !== 'draft') throw conflict(`the plan is already ${plan.status}`, { state: plan.status });
     try {
       await c.var.temporal.workflow.start<typeof planCycle>('planCycle', {
-        taskQueue: c.var.deps.env.TEMPORAL_TASK_QUEUE,
+        taskQueue: coordinatorTaskQueue(c.var.deps.env.TEMPORAL_TASK_QUEUE),
         workflowId: planCycleWorkflowId(plan.id),
         // What the Temporal Web UI shows and filters by: plan id and year, and the plan's name.
         ...(c.var.deps.env.TEMPORAL_SEARCH_ATTRIBUTES === 'on' ? { typedSearchAttributes: planAttributes(plan) } : {}),

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { sign } from 'hono/jwt';
-import { benchDistrict, peakRssMb, seconds } from './district';
+import { benchDistrict, benchPeople, peakRssMb, seconds } from './district';
 import { report, runLoad, type Shot } from './load';
 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
@@ -45,12 +45,7 @@ for (;;) {
 }
 
 // People: a chair per unit (first 2 × BENCH_CHAIRS units do verbs), an officer per township; tokens signed directly.
-const hash = '$bench$not-a-login';
-const unitRows = await d.sql<{ id: string; townshipId: string }[]>`select id, township_id as "townshipId" from orgs where level = 'grassroots' order by code`;
-for (let i = 0; i < unitRows.length; i += 2000) {
-  await d.sql`insert into users ${d.sql(unitRows.slice(i, i + 2000).map((u, j) => ({ login: `bench-chair-${i + j}`, display_name: `主席${i + j}`, role: 'grassroots_chair', org_id: u.id, password_hash: hash })))}`;
-}
-await d.sql`insert into users ${d.sql(d.townships.map((t, i) => ({ login: `bench-officer-${i}`, display_name: `镇干部${i}`, role: 'township_officer', org_id: t.id, password_hash: hash })))}`;
+const unitRows = await benchPeople(d.sql, d.townships);
 const ids = new Map((await d.sql<{ id: string; login: string }[]>`select id, login from users where login like 'bench-%'`).map((u) => [u.login, u.id]));
 const now = Math.floor(Date.now() / 1000);
 const tokenOf = (login: string) => sign({ sub: ids.get(login)!, iat: now, exp: now + 6 * 3600 }, d.env.JWT_SECRET, 'HS256');

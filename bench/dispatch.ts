@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { parseEnv } from '../lib/env';
 import { temporalClient } from '../lib/temporal';
-import { benchDistrict, peakRssMb, seconds } from './district';
+import { planCycleWorkflowId } from '../workflows/plan-cycle.contract';
+import { benchDistrict, peakRssMb, rssMb, seconds } from './district';
 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
 const townshipCount = 24;
@@ -45,10 +46,11 @@ async function baseline(n: number) {
   await client.connection.close();
   return { acknowledged, completed };
 }
-const raw = await baseline(units);
+// BENCH_BASELINE=off skips the baseline (for quick memory experiments; the ratio is then not printed).
+const raw = process.env.BENCH_BASELINE === 'off' ? { acknowledged: NaN, completed: NaN } : await baseline(units);
 console.log(`baseline: ${units} no-op workflow starts acknowledged after ${seconds(raw.acknowledged)} s, all completed after ${seconds(raw.completed)} s`);
 
-const { sql, call, token, townships, worker, workerReady, teardown } = await benchDistrict(units, townshipCount);
+const { sql, call, token, townships, worker, workerReady, teardown, temporal } = await benchDistrict(units, townshipCount);
 
 const count = async (state: string) => (await sql<{ n: number }[]>`select count(*)::int as n from tasks where state = ${state}`)[0]!.n;
 
@@ -59,7 +61,8 @@ await call('POST', `/plans/${plan.id}/issue`, token);
 while ((await call('GET', `/plans/${plan.id}`, token)).status !== 'issued') await new Promise((r) => setTimeout(r, 200));
 const tIssued = Date.now();
 const total = units * 23;
-const dispatches = Promise.all(townships.map((t) => call('POST', `/plans/${plan.id}/dispatch`, token, { townshipId: t.id })));
+const answeredAt: number[] = [];
+const dispatches = Promise.all(townships.map((t) => call('POST', `/plans/${plan.id}/dispatch`, token, { townshipId: t.id }).then(() => answeredAt.push(Date.now() - tIssued))));
 let lastLog = 0;
 // The API's own peak, sampled during the dispatch (the process's high-water mark includes the baseline's worker).
 let apiPeak = 0;
@@ -67,7 +70,7 @@ const sampler = setInterval(() => (apiPeak = Math.max(apiPeak, process.memoryUsa
 while ((await count('dispatched')) < total) {
   if (Date.now() - lastLog > 10_000) {
     lastLog = Date.now();
-    process.stdout.write(`  ... ${await count('dispatched')} of ${total} tasks in inboxes after ${seconds(Date.now() - tIssued)} s\n`);
+    process.stdout.write(`  ... ${await count('dispatched')} of ${total} tasks in inboxes after ${seconds(Date.now() - tIssued)} s (worker RSS ${rssMb(worker.pid!).toFixed(0)} MiB)\n`);
   }
   await new Promise((r) => setTimeout(r, 250));
 }
@@ -83,6 +86,24 @@ console.log(`dispatch (分办, ${units} unit workflows started): every task in t
 console.log(`all 24 dispatch calls answered after ${seconds(tAnswered - tIssued)} s; issue to full inbox ${seconds(tInbox - t0)} s`);
 console.log(`ratio (issue + dispatch to full inbox) ÷ (baseline starts acknowledged): ${((tInbox - t0) / raw.acknowledged).toFixed(2)}`);
 console.log(`worker peak RSS ${peakRssMb(worker.pid!).toFixed(0)} MiB; API process peak RSS during dispatch ${(apiPeak / 1024 / 1024).toFixed(0)} MiB; database ${(bytes / 1024 / 1024).toFixed(0)} MiB`);
+
+// Where the plan workflow's time went: its workflow tasks (queue wait, timeouts) and when each township's update was accepted.
+const history = await temporal.workflow.getHandle(planCycleWorkflowId(plan.id)).fetchHistory();
+const at = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
+let scheduled = 0;
+const waits: number[] = [];
+let timedOut = 0;
+const accepted: number[] = [];
+for (const e of history.events ?? []) {
+  if (e.workflowTaskScheduledEventAttributes) scheduled = at(e);
+  if (e.workflowTaskStartedEventAttributes && at(e) >= tIssued) waits.push(at(e) - scheduled);
+  if (e.workflowTaskTimedOutEventAttributes && at(e) >= tIssued) timedOut++;
+  if (e.workflowExecutionUpdateAcceptedEventAttributes && at(e) >= tIssued) accepted.push(at(e) - tIssued);
+}
+waits.sort((a, b) => a - b);
+console.log(`plan workflow during dispatch: ${waits.length} workflow tasks, queue wait p50 ${seconds(waits[Math.floor(waits.length / 2)] ?? 0)} s, max ${seconds(waits.at(-1) ?? 0)} s, ${timedOut} timed out`);
+console.log(`township updates accepted at (s after issue): ${accepted.map((x) => seconds(x)).join(' ')}`);
+console.log(`township calls answered at (s after issue): ${answeredAt.sort((a, b) => a - b).map((x) => seconds(x)).join(' ')}`);
 
 await teardown();
 process.exit(0);

@@ -9,17 +9,19 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app';
-import { connect } from '../db/client';
+import { connect, type Sql } from '../db/client';
 import { migrate } from '../db/migrate';
 import { ensureDefaultCatalogue } from '../db/queries/catalogue';
 import { parseEnv } from '../lib/env';
 import { createLogger } from '../lib/log';
 import { hashPassword } from '../lib/password';
 import { temporalClient } from '../lib/temporal';
-import { workflowsPath } from '../lib/worker';
+import { bundleOptions } from '../lib/worker';
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(1);
 export const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+/** A process's resident memory now, in MiB. */
+export const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 export async function benchDistrict(units: number, townshipCount = 24) {
   const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -50,9 +52,11 @@ export async function benchDistrict(units: number, townshipCount = 24) {
 
   // The workflow code bundled here, as npm start does, so the worker's memory peak leaves out the bundler.
   const bundlePath = path.join(tmpdir(), `${database}-workflows.js`);
-  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never })).code);
+  writeFileSync(bundlePath, (await bundleWorkflowCode({ ...bundleOptions, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never })).code);
   const env = parseEnv({ ...process.env, DATABASE_URL: url.toString(), TEMPORAL_TASK_QUEUE: `bench-${database}`, JWT_SECRET: randomBytes(32).toString('base64url'), LOG_LEVEL: 'warn' });
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
+  // BENCH_WORKER_NODE_FLAGS: extra node flags for the worker (e.g. --cpu-prof to see where its time goes).
+  const flags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const worker = spawn(process.execPath, [...flags, '--import', 'tsx', 'bin/worker.ts'], {
     env: { ...process.env, DATABASE_URL: env.DATABASE_URL, TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE, JWT_SECRET: env.JWT_SECRET, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '20', WORKFLOW_BUNDLE: bundlePath },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -89,4 +93,18 @@ export async function benchDistrict(units: number, townshipCount = 24) {
     rmSync(bundlePath, { force: true });
   }
   return { sql, env, base, call, token, townships, districtId: district!.id, worker, temporal, workerReady, teardown };
+}
+
+/**
+ * People for the district's first `limit` units: a chair per unit and an officer per township, with a password hash
+ * nobody can log in with (the benches sign tokens directly; logins are not what they measure).
+ */
+export async function benchPeople(sql: Sql, townships: { id: string }[], limit = Number.MAX_SAFE_INTEGER) {
+  const hash = '$bench$not-a-login';
+  const unitRows = await sql<{ id: string; townshipId: string }[]>`select id, township_id as "townshipId" from orgs where level = 'grassroots' order by code limit ${limit}`;
+  for (let i = 0; i < unitRows.length; i += 2000) {
+    await sql`insert into users ${sql(unitRows.slice(i, i + 2000).map((u, j) => ({ login: `bench-chair-${i + j}`, display_name: `主席${i + j}`, role: 'grassroots_chair', org_id: u.id, password_hash: hash })))}`;
+  }
+  await sql`insert into users ${sql(townships.map((t, i) => ({ login: `bench-officer-${i}`, display_name: `镇干部${i}`, role: 'township_officer', org_id: t.id, password_hash: hash })))}`;
+  return unitRows;
 }

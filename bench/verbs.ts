@@ -5,7 +5,7 @@
 // read-your-own-write round trip. Prints p50/p95/p99, throughput and errors per verb.
 // Run with `npm run bench:verbs`, which provisions throw-away servers first.
 import { sign } from 'hono/jwt';
-import { benchDistrict, peakRssMb, seconds } from './district';
+import { benchDistrict, benchPeople, peakRssMb, seconds } from './district';
 
 const units = Number(process.env.BENCH_UNITS ?? 1000);
 const chairs = Math.min(Number(process.env.BENCH_CHAIRS ?? 500), units);
@@ -20,10 +20,7 @@ while ((await d.call('GET', `/plans/${plan.id}`, d.token)).status !== 'issued') 
 await Promise.all(d.townships.map((t) => d.call('POST', `/plans/${plan.id}/dispatch`, d.token, { townshipId: t.id })));
 
 // One chair per unit and one officer per township, with tokens signed directly (logins are not what is measured).
-const hash = '$bench$not-a-login';
-const unitRows = await d.sql<{ id: string; townshipId: string }[]>`select id, township_id as "townshipId" from orgs where level = 'grassroots' order by code limit ${chairs}`;
-await d.sql`insert into users ${d.sql(unitRows.map((u, i) => ({ login: `bench-chair-${i}`, display_name: `主席${i}`, role: 'grassroots_chair', org_id: u.id, password_hash: hash })))}`;
-await d.sql`insert into users ${d.sql(d.townships.map((t, i) => ({ login: `bench-officer-${i}`, display_name: `镇干部${i}`, role: 'township_officer', org_id: t.id, password_hash: hash })))}`;
+const unitRows = await benchPeople(d.sql, d.townships, chairs);
 const ids = new Map((await d.sql<{ id: string; login: string }[]>`select id, login from users where login like 'bench-%'`).map((u) => [u.login, u.id]));
 const now = Math.floor(Date.now() / 1000);
 const tokenOf = (login: string) => sign({ sub: ids.get(login)!, iat: now, exp: now + 6 * 3600 }, d.env.JWT_SECRET, 'HS256');

@@ -4,11 +4,11 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { workflowsPath } from '../lib/worker';
+import { bundleOptions } from '../lib/worker';
 
 const out = path.resolve(process.argv[2] ?? path.join(process.env.DATA_DIR ?? '.data', 'workflow-bundle.js'));
 const quiet = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet as never });
+const { code } = await bundleWorkflowCode({ ...bundleOptions, logger: quiet as never });
 await mkdir(path.dirname(out), { recursive: true });
 // Written whole, then renamed: a worker restarting meanwhile never reads half a bundle.
 await writeFile(`${out}.tmp`, code);

@@ -9,3 +9,10 @@ export function temporalClient(env: Pick<Env, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAM
   const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
   return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 }
+
+/**
+ * The task queue of the coordinating workflows (one per plan, one per policy adjustment). Kept apart from the unit
+ * workflows' queue so a plan's workflow tasks never wait behind the thousands of unit-workflow tasks that its own
+ * dispatch creates: on one queue they did, and the next township's dispatch waited minutes to be accepted.
+ */
+export const coordinatorTaskQueue = (taskQueue: string) => `${taskQueue}-plans`;

@@ -1,9 +1,23 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities';
+import { coordinatorTaskQueue } from './temporal';
 
 /** The worker's workflow code: bundled from source, or a prebuilt bundle (tests bundle once). */
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * Modules evaluated once per worker thread and shared, frozen, by every workflow in it, instead of once per
+ * workflow. zod is the heavy one (a hundred-odd classes built when it is imported): evaluated per workflow it cost
+ * each new or replayed unit workflow milliseconds of CPU and each cached one its own copy. Only modules that keep
+ * no state after they load may be shared: zod's classes qualify; our schema objects do not (zod fills caches on a
+ * schema the first time it parses, which a frozen schema refuses), so task-rules and the catalogue schema stay
+ * per workflow.
+ */
+export const preloadModules = ['zod'];
+
+/** How every bundle of jianjia's workflows is made (the worker's own, the prebuilt one, the tests'). */
+export const bundleOptions = { workflowsPath, preloadModules } as const;
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -15,19 +29,51 @@ export interface WorkerOptions {
   cachedWorkflows?: number;
 }
 
-/** One worker that registers every workflow and activity of jianjia. */
-export function buildWorker(options: WorkerOptions): Promise<Worker> {
-  return Worker.create({
+/** What runs jianjia's workflows and activities: started, stopped and asked for its state as one. */
+export interface JianjiaWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): ReturnType<Worker['getState']>;
+}
+
+/**
+ * Two pollers sharing one process: the unit workflows' queue (`taskQueue`) and the coordinators' queue (plans and
+ * adjustments, coordinatorTaskQueue). Both register every workflow and activity, so a plan started on the unit queue
+ * before the coordinators had their own queue still runs where it is.
+ */
+export async function buildWorker(options: WorkerOptions): Promise<JianjiaWorker> {
+  const activities = createActivities(options.deps);
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities(options.deps),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath, bundlerOptions: { preloadModules } }),
+    activities,
     shutdownGraceTime: '10s',
+  } as const;
+  const units = await Worker.create({
+    ...common,
+    taskQueue: options.taskQueue,
     // A district has thousands of unit workflows that are idle most of the year: keep a bounded
     // number in memory and replay the rest from history when a verb arrives.
     maxCachedWorkflows: options.cachedWorkflows ?? 500,
   });
+  // A few plans and adjustments a year: a small cache, and their tasks are never queued behind a unit's.
+  const coordinators = await Worker.create({ ...common, taskQueue: coordinatorTaskQueue(options.taskQueue), maxCachedWorkflows: 50 });
+  return {
+    async run() {
+      // Either stopping (a signal, a fatal error) stops the other, so the process never half-runs.
+      const stopBoth = () => {
+        for (const w of [units, coordinators]) if (w.getState() === 'RUNNING') w.shutdown();
+      };
+      const results = await Promise.allSettled([units.run().finally(stopBoth), coordinators.run().finally(stopBoth)]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    shutdown() {
+      for (const w of [units, coordinators]) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    getState: () => units.getState(),
+  };
 }
 
 /** Connect to Temporal, retrying while it comes up, so start order between processes does not matter. */

@@ -57,6 +57,9 @@ export async function stopProcess(child, graceMs = 10_000) {
   clearTimeout(timer);
 }
 
+/** Updates admitted at once per workflow: every township of a district (up to 50) dispatching at the same moment. */
+export const maxInFlightUpdates = 50;
+
 /**
  * Start `temporal server start-dev`. With `dbFile` its state survives restarts; without, it is in memory.
  * Spawned in its own process group so a terminal's Ctrl-C reaches only the orchestrator, which stops it in order.
@@ -72,6 +75,10 @@ export async function startTemporal({ bin, dbFile, port, uiPort, logFile, namesp
   if (namespace !== 'default') args.push('--namespace', namespace);
   // jianjia's search attributes (plan, year, township, unit, unit type), registered when the namespace is made.
   for (const [name, type] of Object.entries(declaredSearchAttributes())) args.push('--search-attribute', `${name}=${type}`);
+  // A plan's workflow takes one update per township dispatching: all of a district's townships at once (the
+  // server's default admits 10 in flight per workflow, and the rest waited their turn). The cluster sets the same
+  // in config/temporal/dynamicconfig.yaml.
+  args.push('--dynamic-config-value', `history.maxInFlightUpdates=${maxInFlightUpdates}`);
   mkdirSync(path.dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
   const child = spawn(bin, args, { stdio: ['ignore', out, out], detached: true });

@@ -2,10 +2,9 @@
 // time-skipping test server: the ladder of that township's tasks re-arms, so the warning that would have fired at
 // the old deadline does not, and fires at the new one; another township's tasks keep the old deadline.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createLogger } from '../../lib/log';
-import { buildWorker } from '../../lib/worker';
+import { buildWorker, type JianjiaWorker } from '../../lib/worker';
 import { startDemoStack, type DemoStack } from '../support/demo';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { waitUntil } from '../support/wait';
@@ -15,7 +14,7 @@ const minute = (d: Date | string) => new Date(d).toISOString().slice(0, 16);
 
 let tenv: TestWorkflowEnvironment;
 let s: DemoStack;
-let worker: Worker;
+let worker: JianjiaWorker;
 let running: Promise<void>;
 let planId: string;
 let extended: string;

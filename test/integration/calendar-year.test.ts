@@ -3,10 +3,9 @@
 // published, a pending working-day rung moves, an open order's answer deadline moves (the unit is told the
 // corrected date) and the summons follows the corrected deadline. Rungs that fired stay fired.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createLogger } from '../../lib/log';
-import { buildWorker } from '../../lib/worker';
+import { buildWorker, type JianjiaWorker } from '../../lib/worker';
 import { startDemoStack, type DemoStack } from '../support/demo';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { waitUntil } from '../support/wait';
@@ -30,7 +29,7 @@ const at = (local: string) => minute(bj(local));
 
 let tenv: TestWorkflowEnvironment;
 let s: DemoStack;
-let worker: Worker;
+let worker: JianjiaWorker;
 let running: Promise<void>;
 let district: string;
 let chair: string;

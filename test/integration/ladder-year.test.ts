@@ -1,13 +1,12 @@
 // A whole plan year of the guidance ladder on Temporal's time-skipping test server: real workflow
 // code, real activities, real PostgreSQL; months of timers pass in seconds.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { defaultCatalogue } from '../../indicators';
 import { loadCalendar } from '../../lib/calendar';
 import { createLogger } from '../../lib/log';
-import { buildWorker } from '../../lib/worker';
+import { buildWorker, type JianjiaWorker } from '../../lib/worker';
 import {
   claimUpdate,
   closeSignal,
@@ -54,7 +53,7 @@ const indicator = (code: string) => defaultCatalogue.indicators.find((i) => i.co
 
 let tenv: TestWorkflowEnvironment;
 let s: DemoStack;
-let worker: Worker;
+let worker: JianjiaWorker;
 let running: Promise<void>;
 let planId: string;
 let unitId: string;

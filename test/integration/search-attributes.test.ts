@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoStack, type DemoStack } from '../support/demo';
 import { startWorker } from '../support/stack';
 import { waitUntil } from '../support/wait';
+import { coordinatorTaskQueue } from '../../lib/temporal';
 
 let s: DemoStack;
 let worker: { stop(): Promise<void> };
@@ -22,10 +23,11 @@ afterAll(async () => {
   await s?.stop();
 });
 
-/** What an operator's filter in the Web UI returns: the workflows of this run's task queue matching `query`. */
+/** What an operator's filter in the Web UI returns: the workflows of this run's task queues (units, coordinators) matching `query`. */
 async function list(query: string) {
   const found = [];
-  for await (const wf of client.workflow.list({ query: `TaskQueue = '${s.env.TEMPORAL_TASK_QUEUE}' AND ${query}` })) found.push(wf);
+  const queues = `TaskQueue IN ('${s.env.TEMPORAL_TASK_QUEUE}', '${coordinatorTaskQueue(s.env.TEMPORAL_TASK_QUEUE)}')`;
+  for await (const wf of client.workflow.list({ query: `${queues} AND ${query}` })) found.push(wf);
   return found;
 }
 

@@ -6,13 +6,12 @@
 // after a release has shipped a workflow change (so the new shape is covered too), never to make a
 // failing replay pass: a failing replay means the change needs `patched()`.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it, inject } from 'vitest';
 import { loadCalendar } from '../../lib/calendar';
 import { createLogger } from '../../lib/log';
-import { buildWorker } from '../../lib/worker';
+import { buildWorker, type JianjiaWorker } from '../../lib/worker';
 import { planCycleWorkflowId } from '../../workflows/plan-cycle.contract';
 import { unitTasksWorkflowId } from '../../workflows/unit-tasks.contract';
 import { startDemoStack, type DemoStack } from '../support/demo';
@@ -31,7 +30,7 @@ const iso = (local: string) => new Date(`${local}+08:00`).toISOString();
 
 let tenv: TestWorkflowEnvironment;
 let s: DemoStack;
-let worker: Worker;
+let worker: JianjiaWorker;
 let running: Promise<void>;
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { workflowsPath } from '../../lib/worker';
+import { bundleOptions } from '../../lib/worker';
 import { connect } from '../../db/client';
 import { migrate } from '../../db/migrate';
 import { ensureDefaultCatalogue } from '../../db/queries/catalogue';
@@ -45,7 +45,7 @@ export default async function setup(project: TestProject) {
     }
   }
   // Bundled once per run: every test worker loads the same code instead of re-bundling.
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ ...bundleOptions, logger: quietLogger });
   const bundlePath = path.join(process.env.JIANJIA_SCRATCH ?? os.tmpdir(), `workflow-bundle-${process.pid}.js`);
   writeFileSync(bundlePath, bundle.code);
   project.provide('workflowBundle', bundlePath);

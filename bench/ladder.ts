@@ -1,0 +1,107 @@
+// Benchmark: the guidance ladder at scale. A district of BENCH_UNITS grassroots units (default 5,000; 23 tasks each)
+// with a chair per unit and an officer per township, every org's group robot a webhook on a loopback receiver. One
+// plan whose deadline falls BENCH_LADDER_SECONDS after it is created (default: 0.12 s a unit, at least 180 s) for
+// every task at the same moment; the reminder is set halfway there, so two waves fire after the dispatch has ended:
+// 提醒 (to the unit) halfway, 预警 (to the unit and its township) at the deadline. For each wave: the time from the
+// moment until every rung is recorded, every notice written, and every webhook delivery received; rungs missed or
+// doubled, deliveries received twice; and the worker's peak RSS in each phase (dispatch, idle, each wave).
+// Run with `npm run bench:ladder`, which provisions throw-away servers first.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { benchDistrict, benchPeople, peakRssMb, rssMb, seconds } from './district';
+
+const units = Number(process.env.BENCH_UNITS ?? 5000);
+const lead = Number(process.env.BENCH_LADDER_SECONDS ?? Math.max(180, Math.round(units * 0.12)));
+const d = await benchDistrict(units);
+await benchPeople(d.sql, d.townships);
+
+// The group robots: one receiver, a path per org; every notice id counted, so a second delivery of one shows.
+const received = new Map<string, number>();
+const receiver = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    const id = String(req.headers['x-jianjia-notice-id'] ?? '');
+    received.set(id, (received.get(id) ?? 0) + 1);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"errcode":0,"errmsg":"ok"}');
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const robot = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/robot/`;
+await d.sql`update orgs set webhook_url = ${robot} || code where district_id = ${d.districtId} and level in ('township', 'grassroots')`;
+
+// The worker's resident memory, sampled twice a second; each phase keeps its own peak.
+let phase = 'set-up';
+const peaks = new Map<string, number>();
+const sampler = setInterval(() => peaks.set(phase, Math.max(peaks.get(phase) ?? 0, rssMb(d.worker.pid!))), 500);
+
+await d.workerReady();
+const t0 = Date.now();
+const deadline = new Date(t0 + lead * 1000);
+const remindAt = new Date(t0 + (lead * 1000) / 2);
+const beijingYear = new Date(deadline.getTime() + 8 * 3600_000).getUTCFullYear();
+const plan = await d.call('POST', '/plans', d.token, {
+  year: beijingYear,
+  name: '督导阶梯基准',
+  deadline: deadline.toISOString(),
+  escalation: { remindBefore: `PT${Math.floor(lead / 2)}S`, warnAfter: 'PT0S', superviseAfter: 'P7D', orderResponse: 'P7D', summonsAfter: 'P3D' },
+});
+phase = 'dispatch';
+await d.call('POST', `/plans/${plan.id}/issue`, d.token);
+while ((await d.call('GET', `/plans/${plan.id}`, d.token)).status !== 'issued') await new Promise((r) => setTimeout(r, 500));
+await Promise.all(d.townships.map((t) => d.call('POST', `/plans/${plan.id}/dispatch`, d.token, { townshipId: t.id })));
+const count = async (q: Promise<{ n: number }[]>) => (await q)[0]!.n;
+const tasks = await count(d.sql`select count(*)::int as n from tasks where plan_id = ${plan.id} and state = 'dispatched' and deadline = ${deadline}`);
+const dispatched = Date.now();
+console.log(`units ${units}, tasks ${tasks} (all due ${deadline.toISOString()}); issued and dispatched in ${seconds(dispatched - t0)} s`);
+if (dispatched > remindAt.getTime()) console.log(`!! the dispatch ended after the reminder time: raise BENCH_LADDER_SECONDS (now ${lead})`);
+phase = 'idle';
+
+/** Time one wave: from `at` until every rung, notice and delivery of `rung` is in, checking each step. */
+async function wave(rung: 'remind' | 'warn', at: Date, noticesPerTask: number) {
+  while (Date.now() < at.getTime()) await new Promise((r) => setTimeout(r, 100));
+  phase = rung;
+  const since = at.getTime();
+  const marks: Record<string, number> = {};
+  const limit = Date.now() + 15 * 60_000;
+  for (;;) {
+    const [s] = await d.sql<{ rungs: number; distinctRungs: number; notices: number; deliveries: number; pending: number; delivered: number }[]>`
+      select (select count(*)::int from ladder_rungs where plan_id = ${plan.id} and rung = ${rung}) as rungs,
+        (select count(distinct (task_id, deadline))::int from ladder_rungs where plan_id = ${plan.id} and rung = ${rung}) as "distinctRungs",
+        (select count(*)::int from notices n join tasks t on t.id = n.task_id where t.plan_id = ${plan.id} and n.kind = ${rung}) as notices,
+        (select count(*)::int from notice_deliveries where district_id = ${d.districtId} and event_key like ${rung + ':%'}) as deliveries,
+        (select count(*)::int from notice_deliveries where district_id = ${d.districtId} and event_key like ${rung + ':%'} and status = 'pending') as pending,
+        (select count(*)::int from notice_deliveries where district_id = ${d.districtId} and event_key like ${rung + ':%'} and status = 'delivered') as delivered`;
+    const now = Date.now() - since;
+    if (marks.rungs === undefined && s!.rungs >= tasks) marks.rungs = now;
+    if (marks.notices === undefined && s!.notices >= tasks * noticesPerTask) marks.notices = now;
+    if (marks.rungs !== undefined && marks.notices !== undefined && s!.pending === 0 && s!.deliveries > 0) {
+      const ids = await d.sql<{ id: string }[]>`select id from notice_deliveries where district_id = ${d.districtId} and event_key like ${rung + ':%'}`;
+      if (ids.every((r) => received.has(r.id))) {
+        marks.received = now;
+        const twice = ids.filter((r) => (received.get(r.id) ?? 0) > 1).length;
+        console.log(
+          `${rung === 'remind' ? '提醒 remind' : '预警 warn'} wave: ${s!.rungs} rungs (${tasks - s!.distinctRungs} missed, ${s!.rungs - s!.distinctRungs} doubled) in ${seconds(marks.rungs)} s; ` +
+            `${s!.notices} in-app notices in ${seconds(marks.notices)} s; ${s!.delivered} of ${s!.deliveries} webhook deliveries received in ${seconds(marks.received)} s ` +
+            `(${twice} received twice, ${Math.round(s!.deliveries / (marks.received / 1000))}/s); worker peak ${peaks.get(rung)!.toFixed(0)} MiB`,
+        );
+        return;
+      }
+    }
+    if (Date.now() > limit) {
+      console.log(`${rung} wave incomplete after 15 min: ${JSON.stringify(s)}, marks ${JSON.stringify(marks)}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+await wave('remind', remindAt, 1);
+phase = 'idle';
+await wave('warn', deadline, 2);
+clearInterval(sampler);
+console.log(
+  `worker peak RSS by phase: ${[...peaks].map(([p, mb]) => `${p} ${mb.toFixed(0)} MiB`).join(', ')}; overall high-water mark ${peakRssMb(d.worker.pid!).toFixed(0)} MiB`,
+);
+receiver.close();
+await d.teardown();
+process.exit(0);
