@@ -3,7 +3,7 @@
 // the task's light and write the notices, all in one transaction per rung.
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction, type Sql } from '../db/client';
-import { beijingTime, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
+import { beijingTime, writeNoticeBatch, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
 import { currentCalendar } from '../db/queries/calendar';
 import type { WorkingCalendar } from '../lib/calendar';
 import { isPermanentDbError, sqlState } from './failures';
@@ -101,8 +101,9 @@ interface TaskFacts {
   deadline: Date;
 }
 
-async function taskFacts(sql: Sql, taskId: string): Promise<TaskFacts> {
-  const [t] = await sql<TaskFacts[]>`
+/** What the notices and records of a rung need to know about each task, by task id. */
+async function tasksFacts(sql: Sql, taskIds: string[]): Promise<Map<string, TaskFacts>> {
+  const rows = await sql<TaskFacts[]>`
     select t.id, t.plan_id as "planId", t.org_id as "orgId", o.name as "orgName", o.level, t.township_id as "townshipId",
       tw.name as "townshipName", t.district_id as "districtId", d.name as "districtName", t.indicator,
       coalesce((select coalesce(i->'name'->>'zh', i->>'name') from catalogue_versions cv, jsonb_array_elements(cv.body->'indicators') i
@@ -110,7 +111,12 @@ async function taskFacts(sql: Sql, taskId: string): Promise<TaskFacts> {
       t.department, t.state, t.deadline
     from tasks t join orgs o on o.id = t.org_id join orgs tw on tw.id = t.township_id join orgs d on d.id = t.district_id
     join plans p on p.id = t.plan_id
-    where t.id = ${taskId}`;
+    where t.id in ${sql(taskIds)}`;
+  return new Map(rows.map((t) => [t.id, t]));
+}
+
+async function taskFacts(sql: Sql, taskId: string): Promise<TaskFacts> {
+  const t = (await tasksFacts(sql, [taskId])).get(taskId);
   if (!t) throw ApplicationFailure.nonRetryable(`task ${taskId} not found`);
   return t;
 }
@@ -129,48 +135,84 @@ async function nextNumber(tx: Sql, districtId: string, kind: string, year: numbe
   return row!.last;
 }
 
+/** 提醒 and 预警: a notice to the unit (and, for a warning, its township); no record besides the rung. */
+function warningNotice(deps: LadderDeps, t: TaskFacts, due: RungDue): NoticeEvent {
+  const common = { eventKey: rungEventKey(due), taskId: t.id, orgId: t.orgId, department: t.department, link: taskLink(deps, t.id) };
+  return due.rung === 'remind'
+    ? { ...common, kind: 'remind', parties: ['unit'], title: `【提醒】${t.indicator} ${t.indicatorName}`, body: `${subjectLine(t, due.deadline)}即将到期，请按时完成并上报。` }
+    : { ...common, kind: 'warn', parties: ['unit', 'township'], title: `【预警】${t.indicator} ${t.indicatorName}`, body: `${subjectLine(t, due.deadline)}已到期仍未完成，请尽快上报。` };
+}
+
+const rungEventKey = (due: RungDue) => `${due.rung}:${due.taskId}:${new Date(due.deadline).toISOString()}`;
+
+/**
+ * Reminders and warnings due together (a unit's tasks sharing a deadline), in one transaction with a statement
+ * or two per step for all of them: the rungs (once per deadline), the notices, the audit lines of the rungs
+ * written now, the lights. A 5,000-unit district's deadline is 115,000 of these at the same moment.
+ */
+async function fireWarnings(deps: LadderDeps, tx: Sql, dues: RungDue[], at: string) {
+  const facts = await tasksFacts(tx, [...new Set(dues.map((d) => d.taskId))]);
+  const missing = dues.find((d) => !facts.has(d.taskId));
+  if (missing) throw ApplicationFailure.nonRetryable(`task ${missing.taskId} not found`);
+  const of = (d: RungDue) => facts.get(d.taskId)!;
+  const inserted = await tx<{ taskId: string; rung: string; deadline: Date }[]>`
+    insert into ladder_rungs (task_id, deadline, rung, fired_at, plan_id, org_id, township_id, district_id)
+    select * from unnest(${dues.map((d) => d.taskId)}::uuid[], ${dues.map((d) => d.deadline)}::timestamptz[], ${dues.map((d) => d.rung)}::text[],
+      ${dues.map(() => at)}::timestamptz[], ${dues.map((d) => of(d).planId)}::uuid[], ${dues.map((d) => of(d).orgId)}::uuid[],
+      ${dues.map((d) => of(d).townshipId)}::uuid[], ${dues.map((d) => of(d).districtId)}::uuid[])
+    on conflict do nothing returning task_id as "taskId", rung, deadline`;
+  await writeNoticeBatch(tx, dues.map((d) => warningNotice(deps, of(d), d)), deps.channels);
+  if (inserted.length > 0) {
+    await tx`
+      insert into audit_log ${tx(
+        inserted.map((r) => {
+          const due = { taskId: r.taskId, rung: r.rung as RungDue['rung'], deadline: new Date(r.deadline).toISOString() };
+          return { actor_login: 'system', action: `ladder.${r.rung}`, subject_type: 'task', subject_id: r.taskId, summary: tx.json({ deadline: due.deadline, at } as never), event_key: `ladder:${rungEventKey(due)}` };
+        }),
+      )}
+      on conflict (event_key) where event_key is not null do nothing`;
+  }
+  await tx`select refresh_task_light(id) from unnest(${[...facts.keys()]}::uuid[]) as id`;
+}
+
+/** 督办: a numbered supervision order (once per task and deadline), its notices, the task's light. */
 async function fireRung(deps: LadderDeps, calendar: WorkingCalendar, tx: Sql, due: RungDue, at: string, result: FireResult) {
+  if (due.rung !== 'supervise') return fireWarnings(deps, tx, [due], at);
   const t = await taskFacts(tx, due.taskId);
   const inserted = await tx`
     insert into ladder_rungs (task_id, deadline, rung, fired_at, plan_id, org_id, township_id, district_id)
     values (${due.taskId}, ${due.deadline}, ${due.rung}, ${at}, ${t.planId}, ${t.orgId}, ${t.townshipId}, ${t.districtId})
     on conflict do nothing returning rung`;
-  const eventKey = `${due.rung}:${due.taskId}:${new Date(due.deadline).toISOString()}`;
-  if (due.rung === 'supervise') {
-    // The order is keyed by (task, deadline): a retry finds the one it opened.
-    let [order] = await tx<{ id: string; respondBy: Date; number: string }[]>`
-      select id, respond_by as "respondBy", number from supervision_orders where task_id = ${due.taskId} and task_deadline = ${due.deadline}`;
-    if (!order) {
-      const issuedAt = new Date(at);
-      const policy = policyFor(await planPolicy(tx, t.planId), t.indicator);
-      const respondBy = orderDue(policy, issuedAt, calendar);
-      const year = new Date(issuedAt.getTime() + 8 * 3600_000).getUTCFullYear();
-      const number = `${orderPrefix(t.districtName)}〔${year}〕${await nextNumber(tx, t.districtId, 'supervision', year)}号`;
-      const issuer = t.level === 'grassroots' ? t.townshipId : t.districtId;
-      const overdue = Math.round((issuedAt.getTime() - new Date(due.deadline).getTime()) / 86_400_000);
-      const reason = `${subjectLine(t, due.deadline)}逾期${overdue > 0 ? `${overdue}天` : ''}仍未完成，请于${beijingTime(respondBy)}前书面答复整改情况。`;
-      [order] = await tx<{ id: string; respondBy: Date; number: string }[]>`
-        insert into supervision_orders (number, task_id, plan_id, org_id, township_id, district_id, issuer_org_id, task_deadline, reason, issued_at, respond_by)
-        values (${number}, ${t.id}, ${t.planId}, ${t.orgId}, ${t.townshipId}, ${t.districtId}, ${issuer}, ${due.deadline}, ${reason}, ${at}, ${respondBy})
-        returning id, respond_by as "respondBy", number`;
-      await tx`
-        insert into audit_log (actor_login, action, subject_type, subject_id, summary, event_key)
-        values ('system', 'order.issue', 'task', ${t.id}, ${tx.json({ orderId: order!.id, number, respondBy: respondBy.toISOString() } as never)}, ${`order:${order!.id}`})
-        on conflict (event_key) where event_key is not null do nothing`;
-    }
-    result.orders.push({ taskId: t.id, orderId: order!.id, respondBy: new Date(order!.respondBy).toISOString() });
-    await notify(deps, tx, t, {
-      eventKey,
-      kind: 'supervise',
-      parties: ['unit', 'township', 'department'],
-      title: `【督办】${order!.number}`,
-      body: `${subjectLine(t, due.deadline)}已逾期，${t.level === 'grassroots' ? t.townshipName : t.districtName}发出督办单${order!.number}，请于${beijingTime(order!.respondBy)}前答复。`,
-    });
-  } else if (due.rung === 'remind') {
-    await notify(deps, tx, t, { eventKey, kind: 'remind', parties: ['unit'], title: `【提醒】${t.indicator} ${t.indicatorName}`, body: `${subjectLine(t, due.deadline)}即将到期，请按时完成并上报。` });
-  } else {
-    await notify(deps, tx, t, { eventKey, kind: 'warn', parties: ['unit', 'township'], title: `【预警】${t.indicator} ${t.indicatorName}`, body: `${subjectLine(t, due.deadline)}已到期仍未完成，请尽快上报。` });
+  const eventKey = rungEventKey(due);
+  // The order is keyed by (task, deadline): a retry finds the one it opened.
+  let [order] = await tx<{ id: string; respondBy: Date; number: string }[]>`
+    select id, respond_by as "respondBy", number from supervision_orders where task_id = ${due.taskId} and task_deadline = ${due.deadline}`;
+  if (!order) {
+    const issuedAt = new Date(at);
+    const policy = policyFor(await planPolicy(tx, t.planId), t.indicator);
+    const respondBy = orderDue(policy, issuedAt, calendar);
+    const year = new Date(issuedAt.getTime() + 8 * 3600_000).getUTCFullYear();
+    const number = `${orderPrefix(t.districtName)}〔${year}〕${await nextNumber(tx, t.districtId, 'supervision', year)}号`;
+    const issuer = t.level === 'grassroots' ? t.townshipId : t.districtId;
+    const overdue = Math.round((issuedAt.getTime() - new Date(due.deadline).getTime()) / 86_400_000);
+    const reason = `${subjectLine(t, due.deadline)}逾期${overdue > 0 ? `${overdue}天` : ''}仍未完成，请于${beijingTime(respondBy)}前书面答复整改情况。`;
+    [order] = await tx<{ id: string; respondBy: Date; number: string }[]>`
+      insert into supervision_orders (number, task_id, plan_id, org_id, township_id, district_id, issuer_org_id, task_deadline, reason, issued_at, respond_by)
+      values (${number}, ${t.id}, ${t.planId}, ${t.orgId}, ${t.townshipId}, ${t.districtId}, ${issuer}, ${due.deadline}, ${reason}, ${at}, ${respondBy})
+      returning id, respond_by as "respondBy", number`;
+    await tx`
+      insert into audit_log (actor_login, action, subject_type, subject_id, summary, event_key)
+      values ('system', 'order.issue', 'task', ${t.id}, ${tx.json({ orderId: order!.id, number, respondBy: respondBy.toISOString() } as never)}, ${`order:${order!.id}`})
+      on conflict (event_key) where event_key is not null do nothing`;
   }
+  result.orders.push({ taskId: t.id, orderId: order!.id, respondBy: new Date(order!.respondBy).toISOString() });
+  await notify(deps, tx, t, {
+    eventKey,
+    kind: 'supervise',
+    parties: ['unit', 'township', 'department'],
+    title: `【督办】${order!.number}`,
+    body: `${subjectLine(t, due.deadline)}已逾期，${t.level === 'grassroots' ? t.townshipName : t.districtName}发出督办单${order!.number}，请于${beijingTime(order!.respondBy)}前答复。`,
+  });
   if (inserted.length > 0) {
     await tx`
       insert into audit_log (actor_login, action, subject_type, subject_id, summary, event_key)
@@ -243,7 +285,19 @@ async function recordFailure(sql: Sql, planId: string, f: { taskId?: string; dea
 export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<FireResult> {
   const result: FireResult = { orders: [], settled: [], rescheduled: [], deferred: { rungs: [], orders: [] }, failed: { rungs: [], orders: [] } };
   const calendar = await calendarNow(deps);
-  for (const due of input.rungs) {
+  // Reminders and warnings together in one transaction; if the database refuses it for good, one by one below,
+  // so only the rung at fault is set aside.
+  const warnings = input.rungs.filter((d) => d.rung !== 'supervise');
+  let oneByOne = input.rungs.filter((d) => d.rung === 'supervise');
+  if (warnings.length > 0) {
+    try {
+      await transaction(deps.sql, (tx) => fireWarnings(deps, tx, warnings, input.at));
+    } catch (err) {
+      if (!permanent(err)) throw err;
+      oneByOne = input.rungs;
+    }
+  }
+  for (const due of oneByOne) {
     try {
       await transaction(deps.sql, (tx) => fireRung(deps, calendar, tx, due, input.at, result));
     } catch (err) {

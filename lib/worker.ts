@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities';
 import { coordinatorTaskQueue } from './temporal';
@@ -18,6 +18,9 @@ export const preloadModules = ['zod'];
 
 /** How every bundle of jianjia's workflows is made (the worker's own, the prebuilt one, the tests'). */
 export const bundleOptions = { workflowsPath, preloadModules } as const;
+
+/** webpack's chatter stays out of the worker's log; its errors do not. */
+const bundlerLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error(message: string) { console.error(message); } } as never;
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -43,10 +46,12 @@ export interface JianjiaWorker {
  */
 export async function buildWorker(options: WorkerOptions): Promise<JianjiaWorker> {
   const activities = createActivities(options.deps);
+  // Bundled once for both pollers when no prebuilt bundle is given.
+  const workflowBundle = options.workflowBundle ?? { code: (await bundleWorkflowCode({ ...bundleOptions, logger: bundlerLogger })).code };
   const common = {
     connection: options.connection,
     namespace: options.namespace,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath, bundlerOptions: { preloadModules } }),
+    workflowBundle,
     activities,
     shutdownGraceTime: '10s',
   } as const;
