@@ -50,6 +50,8 @@ export const envSchema = z.object({
   NOTICE_MAX_ATTEMPTS: wholeNumber(1, 50).default(8),
   /** Deliveries claimed and sent at once by each outbox poller. */
   NOTICE_BATCH: wholeNumber(1, 500).default(50),
+  /** Outbox pollers per worker process, each with a batch in flight (skip-locked rows keep them apart). */
+  NOTICE_POLLERS: wholeNumber(1, 32).default(4),
   /** Unit and plan workflows a worker keeps in memory; the rest are replayed from history when a change arrives. */
   WORKER_CACHED_WORKFLOWS: wholeNumber(1, 100_000).default(500),
   /** How long a dispatch call waits for its township's units before answering 503 with what is done so far. */

@@ -111,8 +111,9 @@ export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
   };
   const opts = { retryBaseMs: env.NOTICE_RETRY_BASE_MS, maxAttempts: env.NOTICE_MAX_ATTEMPTS };
   let stopped = false;
-  let wake: (() => void) | null = null;
-  const loop = (async () => {
+  const wakes = new Set<() => void>();
+  // NOTICE_POLLERS loops, each claiming its own batch: while one waits for its receivers, the others send.
+  const poller = async () => {
     while (!stopped) {
       try {
         // A batch at a time, sent at once: a wave of rungs (thousands of warnings at one deadline) goes out in
@@ -122,19 +123,22 @@ export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
         log.error({ err }, 'outbox poll failed; trying again');
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, env.NOTICE_POLL_MS);
-        wake = () => {
+        const wake = () => {
           clearTimeout(timer);
+          wakes.delete(wake);
           resolve();
         };
+        const timer = setTimeout(wake, env.NOTICE_POLL_MS);
+        wakes.add(wake);
       });
     }
-  })();
+  };
+  const loops = Array.from({ length: env.NOTICE_POLLERS }, poller);
   return {
     async stop() {
       stopped = true;
-      wake?.();
-      await loop;
+      for (const wake of [...wakes]) wake();
+      await Promise.all(loops);
     },
   };
 }
