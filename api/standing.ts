@@ -99,7 +99,7 @@ standing.openapi(
           robustness: z
             .array(
               z.object({
-                category: z.enum(CATEGORY_CODES as [CategoryCode, ...CategoryCode[]]),
+                category: z.enum(CATEGORY_CODES),
                 change: z.number().openapi({ description: '+0.2 or −0.2: the category’s weight moved by this share' }),
                 unitsChangingBand: z.number(),
                 largestRankMove: z.number(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { text } from '../lib/input';
+import { BANDS, CATEGORY_CODES } from './codes';
 import { sizeClassSchema } from './size-class';
 
 export { sizeClassSchema, sizeClassOf, type SizeClass } from './size-class';
@@ -8,9 +9,9 @@ export { sizeClassSchema, sizeClassOf, type SizeClass } from './size-class';
 // Objects are strict so a mistyped key in a district edit (e.g. `bySizeclass`) is an error, not a silently ignored override.
 
 /** The five categories (五大指数): 红色 red, 规范 standardised, 活力 vitality, 温暖 warmth, 和谐 harmony. */
-export const categoryCodeSchema = z.enum(['HS', 'GF', 'HL', 'WN', 'HX']);
+export const categoryCodeSchema = z.enum(CATEGORY_CODES);
 export type CategoryCode = z.infer<typeof categoryCodeSchema>;
-export const CATEGORY_CODES: readonly CategoryCode[] = categoryCodeSchema.options;
+export { CATEGORY_CODES };
 
 export const unitTypeSchema = z.enum(['enterprise', 'joint_regional', 'joint_trade', 'institution', 'new_employment']);
 export type UnitType = z.infer<typeof unitTypeSchema>;
@@ -26,7 +27,7 @@ export const frequencySchema = z.enum(['yearly', 'half_yearly', 'quarterly', 'mo
 export type Frequency = z.infer<typeof frequencySchema>;
 
 /** Index bands, lowest first; the order is the ranking (see bandRank in scoring). */
-export const bandSchema = z.enum(['不合格', '合格', '三星', '四星', '五星']);
+export const bandSchema = z.enum(BANDS);
 export type Band = z.infer<typeof bandSchema>;
 
 export const localisedTextSchema = z.strictObject({

@@ -1,12 +1,11 @@
-import {
-  bandSchema,
-  CATEGORY_CODES,
-  type Band,
-  type Catalogue,
-  type CategoryCode,
-  type Indicator,
-  type SizeClass,
-  type UnitType,
+import { BANDS, CATEGORY_CODES } from './codes';
+import type {
+  Band,
+  Catalogue,
+  CategoryCode,
+  Indicator,
+  SizeClass,
+  UnitType,
 } from './schema';
 
 // Method, following composite-indicator practice (OECD/JRC Handbook on Constructing Composite Indicators):
@@ -97,7 +96,7 @@ export function bandOf(total: number): Band {
 
 /** Rank of each band for sorting and comparison: 不合格 0 < 合格 1 < 三星 2 < 四星 3 < 五星 4. */
 export const bandRank: Readonly<Record<Band, number>> = Object.freeze(
-  Object.fromEntries(bandSchema.options.map((band, rank) => [band, rank])) as Record<Band, number>,
+  Object.fromEntries(BANDS.map((band, rank) => [band, rank])) as Record<Band, number>,
 );
 
 /** A unit's category indices, total 建家指数, band and failed gates from its evaluated tasks. */
