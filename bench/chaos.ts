@@ -551,7 +551,7 @@ async function checkInvariants(phase: Phase): Promise<Map<string, string[]>> {
 
   // The reconcile check on the phase's plan: every unit workflow's tasks against their rows.
   {
-    const report = await reconcileTasks({ sql, temporal }, { planId: phase.planId, repair: false, concurrency: 25 });
+    const report = await reconcileTasks({ sql, temporal }, { planId: phase.planId, repair: false, concurrency: 50 });
     if (report.differences.length || report.attention.length) {
       const first = report.differences[0];
       add(invariantNames[6]!, `plan ${phase.planId}: ${report.differences.length} differences, ${report.attention.length} needing attention${first ? ` (e.g. task ${first.taskId} ${first.field}: workflow ${JSON.stringify(first.workflow)}, database ${JSON.stringify(first.database)})` : ''}`);
@@ -582,6 +582,8 @@ say(`${schedule.length} trials planned (${schedule.filter((c) => c.length === 1)
 
 const kills = new Map<Kind, number>(kinds.map((k) => [k, 0]));
 const recoveries: number[] = [];
+/** From the kill until what the phase started had all landed (every task dispatched, every rung and order in). */
+const settles: number[] = [];
 const phaseCounts = new Map<string, number>();
 let trialsDone = 0;
 let incomplete = false;
@@ -638,9 +640,10 @@ for (const [i, combo] of schedule.entries()) {
     await ready();
     const readyAt = Date.now();
     await phase.calls;
-    await phase.settled();
     recovery = Math.max(readyAt, answeredAt) - killAt;
     recoveries.push(recovery);
+    await phase.settled();
+    settles.push(Date.now() - killAt);
     // The next kill of this phase lands within about its usual length (smoothed: a kill lengthens the phase it hits).
     if (phase.name !== 'ladder') estimate[phase.name] = Math.max(2000, 0.5 * estimate[phase.name] + 0.45 * (answeredAt - phase.t0));
     for (const [taskId, value] of phase.reports ?? []) acknowledged.set(taskId, value);
@@ -651,6 +654,7 @@ for (const [i, combo] of schedule.entries()) {
   } catch (err) {
     problem = (err as Error).message;
   }
+  const checksAt = Date.now();
   const found = problem ? new Map<string, string[]>() : await checkInvariants(phase).catch((err) => new Map([['checks', [`the checks failed: ${(err as Error).message}`]]]));
   const callProblems = bad.slice(before);
   if (callProblems.length) found.set(invariantNames[7]!, callProblems);
@@ -664,7 +668,7 @@ for (const [i, combo] of schedule.entries()) {
   }
   trialsDone += 1;
   phaseCounts.set(phase.name, (phaseCounts.get(phase.name) ?? 0) + 1);
-  const line = `trial ${String(trial).padStart(2)}/${schedule.length} ${phase.name.padEnd(8)} kill ${killed.map((k) => `${k.name} (pid ${k.pid})`).join(' + ')} at +${secs(killAt - phase.t0)} s; recovered in ${secs(recovery)} s; trial ${secs(Date.now() - t)} s; ${n === 0 ? 'invariants hold' : `${n} VIOLATIONS`}`;
+  const line = `trial ${String(trial).padStart(2)}/${schedule.length} ${phase.name.padEnd(8)} kill ${killed.map((k) => `${k.name} (pid ${k.pid})`).join(' + ')} at +${secs(killAt - phase.t0)} s; recovered in ${secs(recovery)} s; checks ${secs(Date.now() - checksAt)} s; trial ${secs(Date.now() - t)} s; ${n === 0 ? 'invariants hold' : `${n} VIOLATIONS`}`;
   trialLines.push(line);
   say(line);
   if (problem) {
@@ -689,6 +693,7 @@ const table = [
   `| answers of 500 (or any 5xx but 503) | **${fiveHundreds}** |`,
   `| HTTP answers seen | ${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ')} |`,
   `| time to recover (kill → /readyz 200 and the phase's calls answered) | longest **${secs(sorted.at(-1) ?? 0)} s**, median ${secs(sorted[Math.floor(sorted.length / 2)] ?? 0)} s |`,
+  `| kill → everything the phase started has landed (tasks dispatched, rungs and orders in) | longest ${secs(Math.max(0, ...settles))} s |`,
   `| webhook robot | ${robotHits.size} notice ids, ${robotRequests} deliveries (${robotRequests - robotHits.size} repeats dropped by id) |`,
   `| wall time | ${secs(Date.now() - startedAt)} s (units ${units.length}, burst ${burstTasks} tasks, wave ${waveTownships} townships) |`,
 ];
