@@ -589,6 +589,13 @@ let trialsDone = 0;
 let incomplete = false;
 const trialLines: string[] = [];
 
+/** An error with its chain of causes, for the trial's line. */
+function causes(err: unknown) {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) parts.push(e instanceof Error ? e.message : String(e));
+  return parts.join(' ← ');
+}
+
 /** Kill -9 one process of the kind; resolves with the name and the pid that died. */
 function killOne(kind: Kind) {
   const names = processNames[kind];
@@ -655,7 +662,7 @@ for (const [i, combo] of schedule.entries()) {
     problem = (err as Error).message;
   }
   const checksAt = Date.now();
-  const found = problem ? new Map<string, string[]>() : await checkInvariants(phase).catch((err) => new Map([['checks', [`the checks failed: ${(err as Error).message}`]]]));
+  const found = problem ? new Map<string, string[]>() : await checkInvariants(phase).catch((err) => new Map([['checks', [`the checks failed: ${causes(err)}`]]]));
   const callProblems = bad.slice(before);
   if (callProblems.length) found.set(invariantNames[7]!, callProblems);
   if (problem) found.set(invariantNames[7]!, [...(found.get(invariantNames[7]!) ?? []), problem]);
