@@ -443,6 +443,7 @@ const invariantNames = [
 for (const n of invariantNames) violations.set(n, 0);
 const acknowledged = new Map<string, number>(); // every report acknowledged in the run: task id → value
 const dispatchPlans: string[] = [];
+const differencesSeen = new Set<string>();
 const wavePlans: string[] = [];
 
 async function checkInvariants(phase: Phase): Promise<Map<string, string[]>> {
@@ -551,10 +552,14 @@ async function checkInvariants(phase: Phase): Promise<Map<string, string[]>> {
 
   // The reconcile check on the phase's plan: every unit workflow's tasks against their rows.
   {
+    // A difference is counted in the trial that made it; one still there later is named but not counted again.
     const report = await reconcileTasks({ sql, temporal }, { planId: phase.planId, repair: false, concurrency: 50 });
-    if (report.differences.length || report.attention.length) {
-      const first = report.differences[0];
-      add(invariantNames[6]!, `plan ${phase.planId}: ${report.differences.length} differences, ${report.attention.length} needing attention${first ? ` (e.g. task ${first.taskId} ${first.field}: workflow ${JSON.stringify(first.workflow)}, database ${JSON.stringify(first.database)})` : ''}`);
+    const fresh = report.differences.filter((d) => !differencesSeen.has(`${d.taskId}:${d.field}`));
+    for (const d of report.differences) differencesSeen.add(`${d.taskId}:${d.field}`);
+    if (report.differences.length > fresh.length) say(`  still out of step from an earlier trial: ${report.differences.length - fresh.length} differences (not counted again)`);
+    if (fresh.length || report.attention.length) {
+      const first = fresh[0];
+      add(invariantNames[6]!, `plan ${phase.planId}: ${fresh.length} new differences, ${report.attention.length} needing attention${first ? ` (e.g. task ${first.taskId} ${first.field}: workflow ${JSON.stringify(first.workflow)}, database ${JSON.stringify(first.database)})` : ''}`);
     }
   }
   return found;
