@@ -1,7 +1,7 @@
 // A way back for a projection out of step with its workflow: ask each unit workflow for its tasks
 // (tasksQuery), compare with the PostgreSQL rows, report every difference, and, when asked, rewrite
 // the rows from the workflow, which is the source of truth. Idempotent: a second run finds nothing.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { transaction, type Sql } from '../db/client';
 import { tasksQuery, unitTasksWorkflowId, type TaskStatus } from '../workflows/unit-tasks.contract';
 
@@ -77,12 +77,28 @@ export async function reconcileTasks(deps: { sql: Sql; temporal: Client }, optio
   return report;
 }
 
+/**
+ * A unit workflow's tasks, or null when it does not exist. A query the server could not answer just now (the
+ * worker that held the workflow died, the server is taking its shards back after a restart: a ServiceError such as
+ * UNAVAILABLE or DEADLINE_EXCEEDED) is asked again after 1, 2, 4 and 8 s before the check gives up.
+ */
+async function queryTasks(temporal: Client, planId: string, orgId: string): Promise<TaskStatus[] | null> {
+  const handle = temporal.workflow.getHandle(unitTasksWorkflowId(planId, orgId));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.query(tasksQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      if (!(err instanceof ServiceError) || attempt >= queryAttempts) throw err;
+      await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
+    }
+  }
+}
+const queryAttempts = 5;
+
 async function reconcileUnit(deps: { sql: Sql; temporal: Client }, planId: string, orgId: string, rows: Row[], repair: boolean, report: ReconcileReport) {
-  let statuses: TaskStatus[];
-  try {
-    statuses = await deps.temporal.workflow.getHandle(unitTasksWorkflowId(planId, orgId)).query(tasksQuery);
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  const statuses = await queryTasks(deps.temporal, planId, orgId);
+  if (statuses === null) {
     for (const r of rows) report.differences.push({ planId, orgId, taskId: r.id, indicator: r.indicator, field: 'workflow', workflow: null, database: r.state });
     return;
   }

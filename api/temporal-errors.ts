@@ -52,24 +52,28 @@ export async function withinTime<T>(work: Promise<T>, ms: number, retryHint: str
 }
 
 /**
- * Worth sending again with the same update id: the workflow is at its in-flight update limit (10 by default, e.g.
- * every township dispatching at once), the server aborted the update (its workflow task was lost or timed out
- * under load), or the long poll for its outcome ended. Temporal admits an update id once per run, so a resent
- * update either joins the one under way or returns its outcome.
+ * Worth sending again with the same update id, and why: the workflow is at its in-flight update limit (10 by
+ * default, e.g. every township dispatching at once), the server aborted the update (its workflow task was lost or
+ * timed out under load), the long poll for its outcome ended, or the workflow's last workflow task failed and is
+ * being retried (FAILED_PRECONDITION "Workflow Task in failed state": its worker died, or the server restarted,
+ * mid-task; Temporal refuses updates until a workflow task completes again). Temporal admits an update id once
+ * per run, so a resent update either joins the one under way or returns its outcome.
  */
-function isBusy(err: unknown): boolean {
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+function busyReason(err: unknown): 'limit' | 'recovering' | null {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'limit';
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (code === 8 || code === 4) return true; // RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED
-    if (e instanceof Error && /RESOURCE_EXHAUSTED|update was aborted|DEADLINE_EXCEEDED/.test(e.message)) return true;
+    if (e instanceof Error && /Workflow Task in failed state/i.test(e.message)) return 'recovering';
+    if (code === 8 || code === 4) return 'limit'; // RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED
+    if (e instanceof Error && /RESOURCE_EXHAUSTED|update was aborted|DEADLINE_EXCEEDED/.test(e.message)) return 'limit';
   }
-  return false;
+  return null;
 }
 
 /**
- * Run `send`, retrying with back-off while the workflow is at its in-flight update limit, e.g. when
- * every township dispatches at the same moment. Past `deadlineMs` the caller gets a 503 to retry.
+ * Run `send`, retrying with back-off while the workflow is at its in-flight update limit (e.g. every township
+ * dispatching at the same moment) or recovering from a failed workflow task. Past `deadlineMs` the caller gets a
+ * 503 to retry.
  */
 export async function retryWhileBusy<T>(send: () => Promise<T>, deadlineMs: number): Promise<T> {
   const deadline = Date.now() + deadlineMs;
@@ -77,8 +81,17 @@ export async function retryWhileBusy<T>(send: () => Promise<T>, deadlineMs: numb
     try {
       return await send();
     } catch (err) {
-      if (!isBusy(err)) throw err;
-      if (Date.now() + wait > deadline) throw new DomainError('busy', 'too many changes to this plan are under way at once; retry shortly with the same Idempotency-Key', 503);
+      const reason = busyReason(err);
+      if (!reason) throw err;
+      if (Date.now() + wait > deadline) {
+        throw new DomainError(
+          'busy',
+          reason === 'limit'
+            ? 'too many changes to this plan are under way at once; retry shortly with the same Idempotency-Key'
+            : 'the cycle service is recovering this task list from an interrupted step; retry shortly with the same Idempotency-Key',
+          503,
+        );
+      }
       await new Promise((r) => setTimeout(r, wait));
     }
   }

@@ -35,9 +35,19 @@ function loadSecrets() {
   return secrets;
 }
 
-/** How often a process may die within `RESTART_WINDOW_MS` before npm start gives up on it. */
-const MAX_RESTARTS = 5;
+/**
+ * How often a process may die within `RESTART_WINDOW_MS` before npm start gives up on it: 5 by default,
+ * RESTART_LIMIT to allow more (the fault matrix, `npm run chaos`, kills processes far more often than that).
+ */
+let MAX_RESTARTS = 5; // set from RESTART_LIMIT in main()
 const RESTART_WINDOW_MS = 5 * 60_000;
+
+function restartLimit(value) {
+  if (value === undefined || value === '') return 5;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new SetupError(`RESTART_LIMIT must be a whole number of at least 1, not "${value}".`);
+  return n;
+}
 
 /**
  * What to do when `name` dies: the back-off before starting it again (1 s, doubling to 30 s), announced in one line,
@@ -79,27 +89,32 @@ function startNode(name, entry, env) {
 
 /**
  * Keep a server running: `start()` again (same ports, same data) whenever its process dies, with restartPolicy's
- * back-off. `first` is what `start()` returned the first time ({ child, stop }).
+ * back-off. A start that fails counts as another death and is tried again the same way: the Temporal server exits
+ * at once while PostgreSQL is itself restarting, and comes up on a later try. `first` is what `start()` returned
+ * the first time ({ child, stop }).
  */
 function superviseServer(name, first, start) {
   let current = first;
   const died = restartPolicy(name);
+  const again = (how) => {
+    const wait = died(how);
+    if (wait === null) return;
+    setTimeout(async () => {
+      if (stopping) return;
+      try {
+        current = await start();
+        watch(current);
+      } catch (err) {
+        if (stopping) return;
+        say(`${name} could not be started again (${err.message})`);
+        again('failed to start');
+      }
+    }, wait);
+  };
   const watch = (server) => {
     say(`${name} started (pid ${server.child.pid})`);
     server.child.on('exit', (code, signal) => {
-      if (stopping) return;
-      const wait = died(signal ?? `exit ${code}`);
-      if (wait === null) return;
-      setTimeout(async () => {
-        if (stopping) return;
-        try {
-          current = await start();
-          watch(current);
-        } catch (err) {
-          say(`${name} could not be started again (${err.message}); shutting down.`);
-          shutdown(1);
-        }
-      }, wait);
+      if (!stopping) again(signal ?? `exit ${code}`);
     });
   };
   watch(first);
@@ -190,6 +205,7 @@ async function main() {
   process.on('SIGTERM', () => shutdown(0));
 
   const profile = chosenProfile();
+  MAX_RESTARTS = restartLimit(process.env.RESTART_LIMIT);
   // Decide everything that could be missing before starting anything.
   const clusterPlan = profile === 'cluster' ? planCluster() : null;
   const temporalPlan = profile === 'cluster' ? null : planTemporal();

@@ -209,7 +209,13 @@ export async function startTemporalServer({ bin, adminUrl, ports, shards, logFil
   const args = ['--root', root, '--config', path.join('config', 'temporal'), '--env', 'cluster', '--allow-no-auth', 'start'];
   const child = spawnLogged(bin, args, serverEnv({ adminUrl, ports, shards, maxConns }), logFile);
   const address = `127.0.0.1:${ports.frontend}`;
-  await waitFor('The Temporal server', () => portOpen(ports.frontend), 120_000, child);
+  try {
+    await waitFor('The Temporal server', () => portOpen(ports.frontend), 120_000, child);
+  } catch (err) {
+    // Not left holding its ports when it never came up: the supervisor tries again on the same ones.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw err;
+  }
   return { address, child, stop: () => stopProcess(child, 20_000) };
 }
 
