@@ -15,7 +15,7 @@ const fixtures = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
 describe('recorded workflow histories replay against the current workflow code', () => {
   it('has fixtures for the plan workflow and the unit workflows', () => {
     expect(fixtures).toEqual(expect.arrayContaining(['plan-cycle.json', 'unit-tasks-worked.json', 'unit-tasks-neglected.json', 'unit-tasks-township-duty.json']));
-    expect(fixtures).toEqual(expect.arrayContaining(['issue-10/plan-cycle.json', 'issue-10/unit-tasks-worked.json']));
+    expect(fixtures).toEqual(expect.arrayContaining(['issue-10/plan-cycle.json', 'issue-10/unit-tasks-worked.json', 'projection-after-accept/unit-tasks-worked.json']));
   });
 
   it('replays every fixture without a non-determinism error', { timeout: 120_000 }, async () => {
