@@ -17,7 +17,7 @@ import { adjustmentWorkflowId } from '../workflows/adjustment.contract';
 import type { adjustment } from '../workflows/adjustment';
 import { valueProblem } from '../workflows/task-rules';
 import type { CurrentUser } from './context';
-import { idempotent } from './middleware/idempotency';
+import { AlreadyWritten, effectUuid, idempotent } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
@@ -262,7 +262,12 @@ adjustments.openapi(
 );
 
 /** Check an adjustment and record it with its number and the tasks it touches; applying it is the workflow's. */
-async function recordAdjustment(sql: Sql, user: CurrentUser, plan: StandingPlan, body: AdjustmentBody): Promise<string> {
+/** Record an adjustment; `keyed` (from an Idempotency-Key) is its id, and a retry with it finds the one already recorded. */
+async function recordAdjustment(sql: Sql, user: CurrentUser, plan: StandingPlan, body: AdjustmentBody, keyed?: string): Promise<string> {
+  if (keyed) {
+    const [done] = await sql<{ id: string }[]>`select id from adjustments where id = ${keyed}`;
+    if (done) return done.id;
+  }
   const catalogue = await publishedCatalogue(sql, plan.catalogueVersion);
   const { units, tasks } = await scope(sql, user, plan, body, catalogue);
   return transaction(sql, async (tx) => {
@@ -270,16 +275,22 @@ async function recordAdjustment(sql: Sql, user: CurrentUser, plan: StandingPlan,
     const year = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
     const number = `${districtInitial(district!.name)}工调〔${year}〕${await nextDocumentNumber(tx, user.districtId, 'adjustment', year)}号`;
     const [row] = await tx<{ id: string }[]>`
-      insert into adjustments (number, district_id, plan_id, kind, class, indicators, target, deadline, reason, note, needs, total_units, total_tasks, created_by, catalogue_version)
-      values (${number}, ${user.districtId}, ${plan.id}, ${body.kind}, ${tx.json(body.class as never)}, ${body.indicators}, ${body.target ?? null},
+      insert into adjustments (id, number, district_id, plan_id, kind, class, indicators, target, deadline, reason, note, needs, total_units, total_tasks, created_by, catalogue_version)
+      values (${keyed ?? tx`gen_random_uuid()`}, ${number}, ${user.districtId}, ${plan.id}, ${body.kind}, ${tx.json(body.class as never)}, ${body.indicators}, ${body.target ?? null},
         ${body.deadline ?? null}, ${body.reason}, ${body.note ?? null}, ${body.needs}::uuid[], ${units.length}, ${tasks.length}, ${user.id},
         ${body.kind === 'catalogue' ? body.catalogueVersion! : null})
+      on conflict (id) do nothing
       returning id`;
+    // The same key racing: the other attempt recorded it first; this one gives its number back.
+    if (!row) throw new AlreadyWritten(keyed!);
     for (let i = 0; i < tasks.length; i += 5000) {
       await tx`insert into adjustment_tasks ${tx(tasks.slice(i, i + 5000).map((t) => ({ adjustment_id: row!.id, task_id: t.id, org_id: t.orgId, target: t.newTarget ?? null })))}`;
     }
     await appendAudit(tx, { actor: user, action: 'adjustment.create', subjectType: 'adjustment', subjectId: row!.id, summary: { number, kind: body.kind, units: units.length, tasks: tasks.length, needs: body.needs.length } });
-    return row!.id;
+    return row.id;
+  }).catch((err) => {
+    if (err instanceof AlreadyWritten) return err.id;
+    throw err;
   });
 }
 
@@ -329,9 +340,11 @@ adjustments.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const plan = await standingPlan(c.var.sql, c.var.user, c.req.valid('param').id);
-    const id = await recordAdjustment(c.var.sql, c.var.user, plan, body);
-    await startApplying(c, id);
-    return c.json(present((await findAdjustment(c.var.sql, id, c.var.user.districtId))!), 202);
+    const id = await recordAdjustment(c.var.sql, c.var.user, plan, body, effectUuid(c));
+    const recorded = (await findAdjustment(c.var.sql, id, c.var.user.districtId))!;
+    // A keyed retry of one already applied starts nothing again.
+    if (recorded.state === 'applying') await startApplying(c, id);
+    return c.json(present(recorded), 202);
   },
 );
 

@@ -12,7 +12,7 @@ import { conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { text } from '../lib/input';
 import type { CurrentUser } from './context';
 import { linkBase } from './deadlines';
-import { idempotent } from './middleware/idempotency';
+import { AlreadyWritten, effectUuid, idempotent } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { authErrors, conflictError, idParam, jsonBody, jsonOk, unprocessable } from './schemas';
@@ -155,6 +155,8 @@ needs.openapi(
       });
     }
     await checkEvidence(sql, body.attachments, user.orgId, 'attachments');
+    // With an Idempotency-Key the need's id comes from it: a retry after a crash finds the need instead of raising it twice.
+    const keyed = effectUuid(c);
     const id = await transaction(sql, async (tx) => {
       const [org] = await tx<{ townshipId: string; districtName: string }[]>`
         select o.township_id as "townshipId", d.name as "districtName" from orgs o join orgs d on d.id = o.district_id where o.id = ${user.orgId}`;
@@ -163,13 +165,18 @@ needs.openapi(
       // A township's need about its own duties has nobody to sift it but the district: it goes there at once.
       const ownDuty = user.orgLevel === 'township';
       const [row] = await tx<{ id: string }[]>`
-        insert into needs (number, district_id, township_id, org_id, raised_by, kind, plan_id, indicators, category, title, body, attachments, urgency, state, forwarded_at)
-        values (${number}, ${user.districtId}, ${org!.townshipId}, ${user.orgId}, ${user.id}, ${body.kind}, ${body.planId ?? null},
+        insert into needs (id, number, district_id, township_id, org_id, raised_by, kind, plan_id, indicators, category, title, body, attachments, urgency, state, forwarded_at)
+        values (${keyed ?? tx`gen_random_uuid()`}, ${number}, ${user.districtId}, ${org!.townshipId}, ${user.orgId}, ${user.id}, ${body.kind}, ${body.planId ?? null},
           ${body.indicators ?? []}, ${body.category ?? null}, ${body.title}, ${body.body}, ${body.attachments ?? []}::uuid[], ${body.urgency},
           ${ownDuty ? 'forwarded' : 'open'}, ${ownDuty ? new Date() : null})
+        on conflict (id) do nothing
         returning id`;
+      if (!row) throw new AlreadyWritten(keyed!);
       await appendAudit(tx, { actor: user, action: 'need.raise', subjectType: 'need', subjectId: row!.id, toState: ownDuty ? 'forwarded' : 'open', summary: { number, kind: body.kind, indicators: body.indicators ?? [] } });
-      return row!.id;
+      return row.id;
+    }).catch((err) => {
+      if (err instanceof AlreadyWritten) return err.id;
+      throw err;
     });
     return c.json(await reread(c.var.sql, user, id), 201);
   },

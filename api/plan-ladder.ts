@@ -9,7 +9,7 @@ import { escalationSchema } from '../lib/escalation';
 import { conflict, forbidden } from '../lib/errors';
 import { rearmUpdate, planCycleWorkflowId } from '../workflows/plan-cycle.contract';
 import { actorOf } from './actor';
-import { idempotent } from './middleware/idempotency';
+import { effectUuid, idempotent } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { deadlineCheck, noteProvisional } from './deadlines';
 import { planInScope } from '../db/queries/plans';
@@ -128,7 +128,8 @@ planLadder.openapi(
       where t.plan_id = ${plan.id} and ${taskScope(sql, user)} and t.org_id <> ${user.orgId}
         and t.state in ('dispatched', 'claimed', 'returned') and t.deadline < now()
       group by t.org_id, o.name, o.code order by o.code`;
-    const urgeId = randomUUID();
+    // Keyed: a retry after a crash writes the same notices again, which are then kept once.
+    const urgeId = effectUuid(c) ?? randomUUID();
     const base = (c.var.deps.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/$/, '');
     const recipients = await transaction(sql, async (tx) => {
       let reached = 0;
@@ -148,7 +149,7 @@ planLadder.openapi(
           { email: Boolean(c.var.deps.env.SMTP_URL) },
         );
       }
-      await appendAudit(tx, { actor: user, action: 'plan.urge', subjectType: 'plan', subjectId: plan.id, summary: { urgeId, units: late.length, recipients: reached } });
+      await appendAudit(tx, { actor: user, action: 'plan.urge', subjectType: 'plan', subjectId: plan.id, summary: { urgeId, units: late.length, recipients: reached }, eventKey: `urge:${urgeId}` });
       return reached;
     });
     return c.json({ units: late.length, tasks: late.reduce((n, u) => n + u.indicators.length, 0), recipients }, 200);

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { createHash } from 'node:crypto';
 import { DomainError } from '../../lib/errors';
 import { idempotencyKey } from '../../lib/input';
@@ -42,4 +42,24 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
         on conflict do nothing`;
     }
   };
+}
+
+/**
+ * The id of the row a keyed request creates when it changes the database only (a need, an adjustment, an urge):
+ * derived from the Idempotency-Key, so a retry after a crash between the write and the stored answer finds the
+ * row the first attempt wrote instead of writing a second. Undefined without a key.
+ */
+export function effectUuid(c: Context<AppEnv>): string | undefined {
+  const effect = c.get('effectId');
+  if (effect === undefined) return undefined;
+  const h = createHash('sha256').update(`effect\n${effect}`).digest('hex');
+  // RFC 9562 layout: version 8 (name-based, custom hash), variant 10.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Thrown inside a transaction whose row the same key already wrote: rolls back what it did (a document number). */
+export class AlreadyWritten extends Error {
+  constructor(readonly id: string) {
+    super(`already written by an earlier attempt: ${id}`);
+  }
 }

@@ -119,9 +119,17 @@ describe('a policy adjustment answers the needs that asked for it', () => {
     expect(preview.moves[0]).toMatchObject({ orgId: chairs[0]!.orgId, bandBefore: '不合格' });
     expect((await s.db.sql<{ n: number }[]>`select count(*)::int as n from adjustments`)[0]!.n).toBe(0);
 
-    const created = await ok('POST', `/plans/${planId}/adjustments`, district, body, 202);
+    const key = { 'idempotency-key': 'adjust-hx01-micro-joint' };
+    const posted = await s.call('POST', `/api/v1/plans/${planId}/adjustments`, { token: district, body, headers: key });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(202);
+    const created = posted.body;
     expect(created.number).toMatch(/^富工调〔\d{4}〕1号$/);
     await waitUntil('the adjustment to be applied', async () => (await ok('GET', `/adjustments/${created.id}`, district)).state === 'applied', 60_000);
+    // The API died after recording it and before storing its answer: the retry with the key finds it, records nothing new.
+    await s.db.sql`delete from idempotency_keys where key = ${key['idempotency-key']}`;
+    const retried = await s.call('POST', `/api/v1/plans/${planId}/adjustments`, { token: district, body, headers: key });
+    expect([retried.status, retried.body.id, retried.body.number, retried.body.state]).toEqual([202, created.id, created.number, 'applied']);
+    expect((await s.db.sql<{ n: number }[]>`select count(*)::int as n from adjustments`)[0]!.n).toBe(1);
     const applied = await ok('GET', `/adjustments/${created.id}`, district);
     expect(applied.progress).toEqual({ units: preview.units, tasks: preview.tasks, done: preview.tasks, skipped: 0 });
 

@@ -382,6 +382,12 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     expect(replay.body).toEqual(urged.body);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect((await notices(chair2, '&kind=urge')).items).toHaveLength(1);
+    // The API died after writing the notices and before storing its answer: the retry writes none twice.
+    await s.db.sql`delete from idempotency_keys where key = ${key['idempotency-key']}`;
+    const urgedAgain = await s.call('POST', `/api/v1/plans/${quietPlan}/urge`, { token: officer, body: { message: '请于本周内完成' }, headers: key });
+    expect([urgedAgain.status, urgedAgain.body]).toEqual([200, urged.body]);
+    expect((await notices(chair2, '&kind=urge')).items).toHaveLength(1);
+    expect((await s.db.sql<{ n: number }[]>`select count(*)::int as n from audit_log where action = 'plan.urge' and subject_id = ${quietPlan} and summary->>'units' = '1'`)[0]!.n).toBe(1);
     const urgeRows = () => s.db.sql<{ id: string; status: string; attempts: number }[]>`
       select id, status, attempts from notice_deliveries where event_key like 'urge:%'`;
     expect(await urgeRows()).toHaveLength(1);

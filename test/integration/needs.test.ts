@@ -145,4 +145,30 @@ describe('the needs loop: raise, sift, forward, resolve', () => {
     const audit = await s.db.sql<{ action: string }[]>`select action from audit_log where subject_type = 'need' and subject_id = ${ids[0]} order by id`;
     expect(audit.map((a) => a.action)).toEqual(['need.raise', 'need.ask', 'need.message', 'need.tag', 'need.forward', 'need.resolve']);
   });
+
+  it('raises a keyed need once when the stored answer was lost or the same request raced itself, and keeps numbers gapless', async () => {
+    const chair = chairs[2]!;
+    const token = await s.token(chair.login);
+    const body = { kind: 'suggestion', title: '建议增设职工书屋', body: '建议在联合工会服务站增设职工书屋。' };
+    const headers = { 'idempotency-key': 'need-bookroom-1' };
+    const first = await s.call('POST', '/api/v1/needs', { token, body, headers });
+    expect(first.status).toBe(201);
+    // The API died after writing the need and before storing its answer: the key is unknown, the need is there.
+    await s.db.sql`delete from idempotency_keys where key = ${headers['idempotency-key']}`;
+    const again = await s.call('POST', '/api/v1/needs', { token, body, headers });
+    expect([again.status, again.body.id, again.body.number]).toEqual([201, first.body.id, first.body.number]);
+    // Two identical requests at once with a fresh key: one need between them.
+    const racing = { 'idempotency-key': 'need-bookroom-2' };
+    const both = await Promise.all([1, 2].map(() => s.call('POST', '/api/v1/needs', { token, body, headers: racing })));
+    expect(both.map((r) => r.status)).toEqual([201, 201]);
+    expect(both[0]!.body.id).toBe(both[1]!.body.id);
+    const mine = await s.db.sql<{ number: string }[]>`select number from needs where org_id = ${chair.orgId} and title = ${body.title} order by created_at`;
+    expect(mine.map((n) => n.number)).toEqual([first.body.number, both[0]!.body.number]);
+    // No number was spent by the attempts that found their need already raised.
+    const seq = (n: string) => Number(/〕(\d+)号/.exec(n)![1]);
+    expect(seq(both[0]!.body.number)).toBe(seq(first.body.number) + 1);
+    // The same key on another request is still refused.
+    const reused = await s.call('POST', '/api/v1/needs', { token, body: { ...body, title: '另一件事' }, headers: racing });
+    expect(reused.status).toBe(422);
+  });
 });
