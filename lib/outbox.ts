@@ -102,6 +102,11 @@ export async function deliverOne(sql: Sql, senders: Partial<Record<Delivery['cha
   return (await deliverBatch(sql, senders, opts, log, 1)) > 0;
 }
 
+/** How long a poller waits before its next poll: the poll interval, doubled per failed poll in a row, at most 5 s. */
+export function pollDelay(pollMs: number, failedPolls: number): number {
+  return failedPolls === 0 ? pollMs : Math.max(pollMs, Math.min(pollMs * 2 ** Math.min(failedPolls, 16), 5_000));
+}
+
 /** Poll the outbox until stopped; `stop()` waits for the send in hand to finish. */
 export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
   const { sql, env, log } = deps;
@@ -111,6 +116,9 @@ export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
   };
   const opts = { retryBaseMs: env.NOTICE_RETRY_BASE_MS, maxAttempts: env.NOTICE_MAX_ATTEMPTS };
   let stopped = false;
+  // Failed polls in a row, across the pollers: while the database is away they back off (to 5 s) and log the
+  // outage once when it starts, at each doubling, and once when it ends, instead of a line per poll.
+  let failing = 0;
   const wakes = new Set<() => void>();
   // NOTICE_POLLERS loops, each claiming its own batch: while one waits for its receivers, the others send.
   const poller = async () => {
@@ -118,9 +126,17 @@ export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
       try {
         // A batch at a time, sent at once: a wave of rungs (thousands of warnings at one deadline) goes out in
         // batches of NOTICE_BATCH instead of one transaction per notice.
-        while (!stopped && (await deliverBatch(sql, senders, opts, log, env.NOTICE_BATCH)) > 0);
+        let sent: number;
+        do {
+          sent = await deliverBatch(sql, senders, opts, log, env.NOTICE_BATCH);
+          if (failing > 0) {
+            log.info({ failedPolls: failing }, 'outbox reaches the database again');
+            failing = 0;
+          }
+        } while (!stopped && sent > 0);
       } catch (err) {
-        log.error({ err }, 'outbox poll failed; trying again');
+        failing += 1;
+        if ((failing & (failing - 1)) === 0) log.error({ err, failedPolls: failing }, 'outbox poll failed; backing off and trying again');
       }
       await new Promise<void>((resolve) => {
         const wake = () => {
@@ -128,7 +144,7 @@ export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
           wakes.delete(wake);
           resolve();
         };
-        const timer = setTimeout(wake, env.NOTICE_POLL_MS);
+        const timer = setTimeout(wake, pollDelay(env.NOTICE_POLL_MS, failing));
         wakes.add(wake);
       });
     }
