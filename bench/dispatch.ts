@@ -9,7 +9,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { parseEnv } from '../lib/env';
 import { temporalClient } from '../lib/temporal';
 import { planCycleWorkflowId } from '../workflows/plan-cycle.contract';
-import { benchDistrict, peakRssMb, rssMb, seconds } from './district';
+import { unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
+import { temporal as proto } from '@temporalio/proto';
+import { benchDistrict, cpuSeconds, machineBusySeconds, peakRssMb, rssMb, seconds } from './district';
 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
 const townshipCount = 24;
@@ -56,6 +58,8 @@ const count = async (state: string) => (await sql<{ n: number }[]>`select count(
 
 const plan = await call('POST', '/plans', token, { year: 2030, name: '基准计划', deadline: '2030-11-30T00:00:00Z', escalation: { orderResponse: 'P7D', summonsAfter: 'P3D' } });
 await workerReady();
+const dbBefore = (await sql<{ bytes: string }[]>`select pg_database_size(current_database())::bigint as bytes`)[0]!.bytes;
+const cpu0 = { machine: machineBusySeconds(), worker: cpuSeconds(worker.pid!), self: process.cpuUsage() };
 const t0 = Date.now();
 await call('POST', `/plans/${plan.id}/issue`, token);
 while ((await call('GET', `/plans/${plan.id}`, token)).status !== 'issued') await new Promise((r) => setTimeout(r, 200));
@@ -75,6 +79,7 @@ while ((await count('dispatched')) < total) {
   await new Promise((r) => setTimeout(r, 250));
 }
 const tInbox = Date.now();
+const cpu1 = { machine: machineBusySeconds(), worker: cpuSeconds(worker.pid!), self: process.cpuUsage(cpu0.self) };
 await dispatches;
 const tAnswered = Date.now();
 clearInterval(sampler);
@@ -86,6 +91,21 @@ console.log(`dispatch (分办, ${units} unit workflows started): every task in t
 console.log(`all 24 dispatch calls answered after ${seconds(tAnswered - tIssued)} s; issue to full inbox ${seconds(tInbox - t0)} s`);
 console.log(`ratio (issue + dispatch to full inbox) ÷ (baseline starts acknowledged): ${((tInbox - t0) / raw.acknowledged).toFixed(2)}`);
 console.log(`worker peak RSS ${peakRssMb(worker.pid!).toFixed(0)} MiB; API process peak RSS during dispatch ${(apiPeak / 1024 / 1024).toFixed(0)} MiB; database ${(bytes / 1024 / 1024).toFixed(0)} MiB`);
+
+// What one unit costs, for sizing (docs/benchmarks.md): CPU from issue to a full inbox, split by process; the
+// database's growth; one unit workflow's history after its dispatch.
+const cpu = { machine: cpu1.machine - cpu0.machine, worker: cpu1.worker - cpu0.worker, api: (cpu1.self.user + cpu1.self.system) / 1e6 };
+const rest = cpu.machine - cpu.worker - cpu.api;
+console.log(
+  `CPU from issue to full inbox: machine ${cpu.machine.toFixed(0)} s (worker ${cpu.worker.toFixed(0)}, API and bench process ${cpu.api.toFixed(0)}, ` +
+    `Temporal and PostgreSQL ${rest.toFixed(0)}); per unit ${((cpu.machine / units) * 1000).toFixed(1)} ms (worker ${((cpu.worker / units) * 1000).toFixed(1)}, Temporal and PostgreSQL ${((rest / units) * 1000).toFixed(1)})`,
+);
+const [firstUnit] = await sql<{ orgId: string }[]>`select org_id as "orgId" from tasks where plan_id = ${plan.id} order by org_id limit 1`;
+const unitHistory = await temporal.workflow.getHandle(unitTasksWorkflowId(plan.id, firstUnit!.orgId)).fetchHistory();
+console.log(
+  `per unit: database +${((Number(bytes) - Number(dbBefore)) / units / 1024).toFixed(1)} KiB (${((Number(bytes) - Number(dbBefore)) / total).toFixed(0)} B a task); ` +
+    `unit workflow history after dispatch ${unitHistory.events?.length ?? 0} events, ${(proto.api.history.v1.History.encode(unitHistory).finish().length / 1024).toFixed(1)} KiB`,
+);
 
 // Where the plan workflow's time went: its workflow tasks (queue wait, timeouts) and when each township's update was accepted.
 const history = await temporal.workflow.getHandle(planCycleWorkflowId(plan.id)).fetchHistory();

@@ -23,6 +23,19 @@ export const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileS
 /** A process's resident memory now, in MiB. */
 export const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
+const ticks = 100; // USER_HZ: /proc reports CPU time in clock ticks of 1/100 s on Linux
+/** CPU seconds a process has used so far (user + system), from /proc. */
+export const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+};
+/** CPU seconds the whole machine has been busy so far (all cores, everything but idle and I/O wait). */
+export const machineBusySeconds = () => {
+  const [, ...cols] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = cols.map(Number);
+  return (n.reduce((a, b) => a + b, 0) - n[3]! - n[4]!) / ticks;
+};
+
 export async function benchDistrict(units: number, townshipCount = 24) {
   const adminUrl = process.env.TEST_DATABASE_URL!;
   const database = `bench_${randomBytes(4).toString('hex')}`;

@@ -8,7 +8,7 @@
 // Run with `npm run bench:ladder`, which provisions throw-away servers first.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { benchDistrict, benchPeople, peakRssMb, rssMb, seconds } from './district';
+import { benchDistrict, benchPeople, cpuSeconds, machineBusySeconds, peakRssMb, rssMb, seconds } from './district';
 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
 const lead = Number(process.env.BENCH_LADDER_SECONDS ?? Math.max(180, Math.round(units * 0.12)));
@@ -62,6 +62,7 @@ async function wave(rung: 'remind' | 'warn', at: Date, noticesPerTask: number) {
   while (Date.now() < at.getTime()) await new Promise((r) => setTimeout(r, 100));
   phase = rung;
   const since = at.getTime();
+  const cpu0 = { machine: machineBusySeconds(), worker: cpuSeconds(d.worker.pid!) };
   const marks: Record<string, number> = {};
   const limit = Date.now() + 15 * 60_000;
   for (;;) {
@@ -85,6 +86,10 @@ async function wave(rung: 'remind' | 'warn', at: Date, noticesPerTask: number) {
             `${s!.notices} in-app notices in ${seconds(marks.notices)} s; ${s!.delivered} of ${s!.deliveries} webhook deliveries received in ${seconds(marks.received)} s ` +
             `(${twice} received twice, ${Math.round(s!.deliveries / (marks.received / 1000))}/s); worker peak ${peaks.get(rung)!.toFixed(0)} MiB`,
         );
+        // The wave's CPU (the waves may overlap: then each includes some of the other), per rung, for sizing.
+        const machine = machineBusySeconds() - cpu0.machine;
+        const worker = cpuSeconds(d.worker.pid!) - cpu0.worker;
+        console.log(`  CPU: machine ${machine.toFixed(0)} s, worker ${worker.toFixed(0)} s; per rung ${((machine / tasks) * 1000).toFixed(2)} ms (worker ${((worker / tasks) * 1000).toFixed(2)} ms)`);
         return;
       }
     }
