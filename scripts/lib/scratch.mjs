@@ -45,6 +45,10 @@ export async function provisionScratch({ say = () => {}, keep = false, profile =
     }
     if (cluster) {
       const bins = await ensureClusterTools(clusterPlan, process.env, say);
+      // The suite runs `npm start` (the embedded default) too: build its Temporal CLI now, not inside that test's
+      // time limit on a machine that has never built it.
+      const cli = planTemporal({ ...process.env, TEMPORAL_ADDRESS: '' });
+      if (cli.kind === 'build') await buildTemporal(cli.go, process.env, say);
       const shards = chooseShards(scratch, process.env.TEMPORAL_HISTORY_SHARDS);
       await prepareTemporalDatabases({ sqlTool: bins.sqlTool, adminUrl });
       const server = await startTemporalServer({ bin: bins.server, adminUrl, ports: await freeClusterPorts(), shards, logFile: path.join(scratch, 'temporal-server.log') });
