@@ -54,10 +54,14 @@ const { projectTask: projectTaskHere } = proxyLocalActivities<Activities>(projec
 
 // The ladder's activities: a missing calendar year is deferred by the activity itself; a transient
 // failure retries for about an hour before the batch is held and tried again later.
-const { ladderSchedule, fireRungs } = proxyActivities<Activities>({
+const ladderOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes', maximumAttempts: 12 },
-});
+} as const;
+const { ladderSchedule, fireRungs } = proxyActivities<Activities>(ladderOptions);
+// The rungs fired by the worker that woke on the timer, inside that same workflow task (see the patch
+// `ladder-rungs-local` below): every write of fireRungs is keyed, so running it again after a lost task is harmless.
+const { fireRungs: fireRungsHere } = proxyLocalActivities<Activities>(ladderOptions);
 
 /**
  * Patches (see docs/architecture.md, "Changing a workflow safely"). Each name marks a change that
@@ -78,6 +82,14 @@ const patches = {
    * never made (found by `npm run chaos`). A normal activity is scheduled in the same record as the acceptance.
    */
   projectionAfterAccept: 'projection-after-accept',
+  /**
+   * The ladder's rungs fire as a local activity, in the workflow task the timer woke: one workflow task per unit
+   * per wave instead of two plus an activity task (a district's deadline wakes 5,000 of them at once). Unlike a
+   * verb's projection this is safe to run before the task is recorded: fireRungs writes nothing twice (rungs per
+   * task, deadline and rung; orders per task and deadline; notices and audit lines by event key), and a wake-up
+   * whose task is lost is replayed and fires the same rungs again, finding them written.
+   */
+  ladderRungsLocal: 'ladder-rungs-local',
 } as const;
 
 interface Task extends TaskStatus {
@@ -408,7 +420,8 @@ export async function unitTasks(input: UnitTasksInput): Promise<TaskStatus[]> {
       const plan = planRungs(tasks.values(), book, now);
       if (plan.due.length > 0 || plan.overdue.length > 0) {
         try {
-          const result = await fireRungs({ planId: input.planId, at: new Date(now).toISOString(), rungs: plan.due, overdueOrders: plan.overdue });
+          const fire = patched(patches.ladderRungsLocal) ? fireRungsHere : fireRungs;
+          const result = await fire({ planId: input.planId, at: new Date(now).toISOString(), rungs: plan.due, overdueOrders: plan.overdue });
           settleRungs(book, plan, result, Date.now() + calendarRetryMs);
         } catch (err) {
           if (patched(patches.ladderBatchHeld)) {
