@@ -123,6 +123,22 @@ for (const c of [1, 5, 10, 25, 50, 100, 200]) {
   else if (!ceiling && fig.p95 > 2 * firstP95) ceiling = { c, rate: fig.rate };
 }
 console.log(ceiling ? `throughput ceiling: p95 doubled (vs 1 client) at ${ceiling.c} clients, ${ceiling.rate.toFixed(0)} req/s` : 'throughput ceiling: p95 did not double up to 200 clients');
+
+// The same 50 clients as people rather than a saturating loop: requests on a fixed schedule (open loop), latency
+// counted from when each was due. First the reads' mix at rising offered rates, then the inbox alone.
+console.log(`\nthe reads' mix on a schedule (open loop, ${concurrency} clients, ${phaseMs / 1000} s each):`);
+for (const rate of [50, 100, 200, 400]) {
+  report(`  reads at ${rate}/s offered`, await runLoad({ concurrency, durationMs: phaseMs, ratePerSecond: rate, next: readShot }), concurrency);
+}
+console.log(`\nthe inbox read on a schedule (open loop, ${concurrency} clients, 5 s each):`);
+let pacedFirst = 0;
+let pacedCeiling: number | null = null;
+for (const rate of [50, 100, 200, 300, 400, 600, 800]) {
+  const fig = report(`  inbox at ${rate}/s offered`, await runLoad({ concurrency, durationMs: 5000, ratePerSecond: rate, next: () => ({ kind: 'chair inbox', url: `${base}/tasks?planId=${plan.id}&limit=50`, token: pick(people).token }) }), concurrency).get('chair inbox')!;
+  if (rate === 50) pacedFirst = fig.p95;
+  else if (pacedCeiling === null && fig.p95 > 2 * pacedFirst) pacedCeiling = rate;
+}
+console.log(pacedCeiling ? `open-loop ceiling: the inbox's p95 doubled (vs 50/s) at ${pacedCeiling}/s offered` : 'open-loop ceiling: p95 did not double up to 800/s offered');
 console.log(`\nworker peak RSS ${peakRssMb(d.worker.pid!).toFixed(0)} MiB; API process peak RSS ${peakRssMb(api.pid!).toFixed(0)} MiB`);
 api.kill('SIGTERM');
 await new Promise((r) => api.once('exit', r));

@@ -10,8 +10,11 @@ import { parseEnv } from '../lib/env';
 import { temporalClient } from '../lib/temporal';
 import { planCycleWorkflowId } from '../workflows/plan-cycle.contract';
 import { unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
-import { temporal as proto } from '@temporalio/proto';
+import protoModule from '@temporalio/proto';
 import { benchDistrict, cpuSeconds, machineBusySeconds, peakRssMb, rssMb, seconds } from './district';
+
+// @temporalio/proto is CommonJS: under tsx its namespace comes through the default export.
+const proto = protoModule.temporal;
 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
 const townshipCount = 24;

@@ -1,5 +1,9 @@
-// A small closed-loop load generator for the benchmarks: `concurrency` clients send requests back to back until
-// the time or the request budget runs out; latencies are measured per request, per kind.
+// A small load generator for the benchmarks: `concurrency` clients send requests until the time or the request
+// budget runs out; latencies are measured per request, per kind. Closed loop by default (each client sends its next
+// request the moment the last one answers: the figures are those of a saturated server); with `ratePerSecond` the
+// clients share a fixed schedule of send times instead (an open loop, like people who read between clicks), and a
+// latency counts from the time the request was due, so a server falling behind shows in the figures rather than
+// slowing the load down.
 export interface Shot {
   kind: string;
   url: string;
@@ -16,18 +20,27 @@ export interface LoadResult {
   total: number;
 }
 
-export async function runLoad(options: { concurrency: number; durationMs: number; maxRequests?: number; next: () => Shot | undefined }): Promise<LoadResult> {
+export async function runLoad(options: { concurrency: number; durationMs: number; maxRequests?: number; ratePerSecond?: number; next: () => Shot | undefined }): Promise<LoadResult> {
   const kinds: LoadResult['kinds'] = new Map();
   const stopAt = performance.now() + options.durationMs;
   let sent = 0;
   const t0 = performance.now();
+  /** Open loop: the n-th request is due at t0 + n / rate, whichever client is free to send it. */
+  const dueAt = (n: number) => t0 + (n * 1000) / options.ratePerSecond!;
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       while (performance.now() < stopAt && (options.maxRequests === undefined || sent < options.maxRequests)) {
+        let started = performance.now();
+        if (options.ratePerSecond) {
+          started = dueAt(sent);
+          if (started >= stopAt) return;
+          sent += 1;
+          const wait = started - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
         const shot = options.next();
         if (!shot) return;
-        sent += 1;
-        const started = performance.now();
+        if (!options.ratePerSecond) sent += 1;
         let status = 0;
         try {
           const res = await fetch(shot.url, {
