@@ -5,6 +5,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fireRungs } from '../../activities/ladder';
+import { calendar as shippedCalendar } from '../../lib/calendar';
 import { beijingYear } from '../../lib/input';
 import { temporalClient } from '../../lib/temporal';
 import { claimUpdate, tasksQuery, unitTasksWorkflowId } from '../../workflows/unit-tasks.contract';
@@ -266,5 +268,32 @@ describe('a rung that fails for good', () => {
     } finally {
       await s.db.sql.unsafe('alter table ladder_rungs drop constraint test_refuses_warning');
     }
+  });
+});
+
+describe('a supervision rung fired twice at once', () => {
+  // The ladder's rungs run as a local activity: a workflow task that times out on a busy worker is run again, maybe
+  // while the first run is still writing. Both runs must find one order, with one number, and no failure (the second
+  // waits on the first's uncommitted rung row, then reads the order the first committed).
+  it('opens one numbered order, draws one number and records no failure', { timeout: 30_000 }, async () => {
+    const unit5 = await s.orgId('FY-T01-U005');
+    const created = await s.call('POST', '/api/v1/plans', { token: district, body: { year, name: '督办并发测试', deadline: planDeadline.toISOString(), indicators: ['HS-01'] } });
+    expect(created.status).toBe(201);
+    expect((await s.call('POST', `/api/v1/plans/${created.body.id}/issue`, { token: district })).status).toBe(200);
+    const [task] = await s.db.sql<{ id: string; districtId: string }[]>`select id, district_id as "districtId" from tasks where plan_id = ${created.body.id} and org_id = ${unit5}`;
+    const deps = { sql: s.db.sql, calendar: shippedCalendar, channels: { email: false }, publicUrl: 'http://127.0.0.1' };
+    const counter = async () => (await s.db.sql<{ last: number }[]>`select coalesce(sum(last), 0)::int as last from document_counters where district_id = ${task!.districtId} and kind = 'supervision'`)[0]!.last;
+    const before = await counter();
+    const due = { taskId: task!.id, rung: 'supervise' as const, deadline: new Date(Date.now() - 60_000).toISOString() };
+    const input = { planId: created.body.id, at: new Date().toISOString(), rungs: [due], overdueOrders: [] };
+    const [a, b] = await Promise.all([fireRungs(deps, input), fireRungs(deps, input)]);
+    expect(a.failed?.rungs ?? []).toEqual([]);
+    expect(b.failed?.rungs ?? []).toEqual([]);
+    expect(a.orders).toHaveLength(1);
+    expect(b.orders.map((o) => o.orderId)).toEqual(a.orders.map((o) => o.orderId));
+    expect(await s.db.sql`select 1 from supervision_orders where task_id = ${task!.id}`).toHaveLength(1);
+    expect(await counter()).toBe(before + 1);
+    expect(await s.db.sql`select 1 from ladder_failures where task_id = ${task!.id}`).toHaveLength(0);
+    expect(await s.db.sql`select 1 from ladder_rungs where task_id = ${task!.id} and rung = 'supervise'`).toHaveLength(1);
   });
 });
