@@ -128,5 +128,17 @@ console.log(`plan workflow during dispatch: ${waits.length} workflow tasks, queu
 console.log(`township updates accepted at (s after issue): ${accepted.map((x) => seconds(x)).join(' ')}`);
 console.log(`township calls answered at (s after issue): ${answeredAt.sort((a, b) => a - b).map((x) => seconds(x)).join(' ')}`);
 
+// The inbox is full before every unit workflow has run its first workflow task (they queue behind the starts), and
+// the worker's memory peaks while those run: wait until the worker is quiet (under 5% of a core over 5 s, at most
+// 10 min) and give its high-water mark then, the memory of a district with every unit workflow open.
+const tSettle = Date.now();
+for (let last = cpuSeconds(worker.pid!); Date.now() - tSettle < 600_000; ) {
+  await new Promise((r) => setTimeout(r, 5000));
+  const now = cpuSeconds(worker.pid!);
+  if (now - last < 0.25) break;
+  last = now;
+}
+console.log(`after the full inbox the worker ran the unit workflows' first tasks for ${seconds(Date.now() - tSettle)} s more; worker peak RSS with every unit workflow open ${peakRssMb(worker.pid!).toFixed(0)} MiB (now ${rssMb(worker.pid!).toFixed(0)} MiB)`);
+
 await teardown();
 process.exit(0);
