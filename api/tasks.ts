@@ -5,11 +5,12 @@ import { findTaskInScope, inboxLights, lightOrder, listTasks, taskReports, type 
 import { categoryCodeSchema } from '../indicators';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../lib/errors';
 import { catalogueVersion } from '../db/queries/catalogue';
-import { instant, planDateProblem, text } from '../lib/input';
+import { instant, planDateProblem, text, wholeNumber, zodFields } from '../lib/input';
 import { claimUpdate, evaluateUpdate, exitUpdate, extendUpdate, reportUpdate, unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
 import { checkTaskDeadline, deadlineCheck } from './deadlines';
 import { escalationSchema } from '../lib/escalation';
-import { actorProblem, claimFields, evaluateFields, exitFields, extendFields, reportFields, scoreProblem, valueProblem, versionField, type Refusal, type Verb } from '../workflows/task-rules';
+import * as rules from '../workflows/task-rules';
+import { actorProblem, scoreProblem, valueProblem, type Refusal, type Verb } from '../workflows/task-rules';
 import { actorOf } from './actor';
 import type { AppEnv, CurrentUser } from './context';
 import { idempotent } from './middleware/idempotency';
@@ -205,7 +206,13 @@ async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<
 }
 
 const tagged = { security: [{ bearer: [] }], tags: ['tasks'] };
-const version = versionField.optional().openapi({ description: 'the task version you read (or send If-Match); a stale one is refused with 409' });
+// The verbs' fields as zod schemas, built from the rules the unit workflow's validators check.
+const claimFields = zodFields(rules.claimFields);
+const reportFields = zodFields(rules.reportFields);
+const evaluateFields = zodFields(rules.evaluateFields);
+const exitFields = zodFields(rules.exitFields);
+const extendFields = zodFields(rules.extendFields);
+const version = wholeNumber().optional().openapi({ description: 'the task version you read (or send If-Match); a stale one is refused with 409' });
 
 /** One evaluation, as POST /tasks/{id}/evaluate and each row of POST /tasks/evaluate take it. */
 const evaluateBody = z.object({

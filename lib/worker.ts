@@ -1,23 +1,17 @@
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { createActivities, type ActivityDeps } from '../activities';
 import { coordinatorTaskQueue } from './temporal';
 
 /** The worker's workflow code: bundled from source, or a prebuilt bundle (tests bundle once). */
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-/**
- * Modules evaluated once per worker thread and shared, frozen, by every workflow in it, instead of once per
- * workflow. zod is the heavy one (a hundred-odd classes built when it is imported): evaluated per workflow it cost
- * each new or replayed unit workflow milliseconds of CPU and each cached one its own copy. Only modules that keep
- * no state after they load may be shared: zod's classes qualify; our schema objects do not (zod fills caches on a
- * schema the first time it parses, which a frozen schema refuses), so task-rules and the catalogue schema stay
- * per workflow.
- */
-export const preloadModules = ['zod'];
-
 /** How every bundle of jianjia's workflows is made (the worker's own, the prebuilt one, the tests'). */
-export const bundleOptions = { workflowsPath, preloadModules } as const;
+// Workflow code imports no zod (lib/rules.ts says why): in a reused V8 context every workflow evaluates its own
+// copy of the modules it imports, and zod's cannot be shared (the SDK freezes shared modules; zod fills its
+// prototypes and global config lazily).
+export const bundleOptions = { workflowsPath } as const;
 
 /** webpack's chatter stays out of the worker's log; its errors do not. */
 const bundlerLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error(message: string) { console.error(message); } } as never;
@@ -79,6 +73,15 @@ export async function buildWorker(options: WorkerOptions): Promise<JianjiaWorker
     },
     getState: () => units.getState(),
   };
+}
+
+/**
+ * Bound the heap of the workflow threads this process starts from now on (the SDK starts one per poller and
+ * passes them no resource limits, so they take V8's flag). Process-wide, so only the worker process calls it, before
+ * buildWorker; the main thread (activities, the outbox) keeps the limit it was started with.
+ */
+export function limitWorkflowThreadHeap(megabytes: number): void {
+  v8.setFlagsFromString(`--max-old-space-size=${megabytes}`);
 }
 
 /** Connect to Temporal, retrying while it comes up, so start order between processes does not matter. */

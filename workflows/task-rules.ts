@@ -2,9 +2,9 @@
 // takes. The API checks them before it asks the unit workflow; the workflow's update validators check
 // them again against its own state, so nothing illegal or malformed ever enters a history.
 // Pure and deterministic: no clock (callers pass `now`), no I/O, no Node built-ins.
-import { z } from 'zod';
+// No zod here (see lib/rules.ts): the API builds its schemas from these rules with lib/input.ts zodFields.
 import type { Indicator } from '../indicators/schema';
-import { instant, maxCount, planDateProblem, text, wholeNumber } from '../lib/input';
+import { checkFields, maxCount, planDateProblem, type FieldRule, type FieldRules } from '../lib/rules';
 import type { Actor, TaskState } from './unit-tasks.contract';
 
 export type Verb = 'claim' | 'report' | 'evaluate' | 'exit' | 'extend';
@@ -23,41 +23,30 @@ export const pressingStates: readonly TaskState[] = ['dispatched', 'claimed', 'r
 
 // ---- Inputs: the API's request bodies and the workflow's validators parse the same fields. ----
 
-/** The task version the caller read (a stale one is refused). */
-export const versionField = wholeNumber();
 /** Why a task is returned, leaves the programme or is extended: one rule for all three. */
-export const reasonField = text('reason', { min: 2 });
-export const claimFields = { responsible: text('name') };
+export const reasonField = { type: 'text', kind: 'reason', options: { min: 2 } } as const satisfies FieldRule;
+export const claimFields = { responsible: { type: 'text', kind: 'name' } } as const satisfies FieldRules;
 export const reportFields = {
-  value: z.number(),
-  note: text('note').optional(),
-  evidence: z.array(z.uuid()).max(50).optional(),
-  final: z.boolean(),
-};
+  value: { type: 'number' },
+  note: { type: 'text', kind: 'note', optional: true },
+  evidence: { type: 'ids', max: 50, optional: true },
+  final: { type: 'boolean' },
+} as const satisfies FieldRules;
 export const evaluateFields = {
-  decision: z.enum(['approve', 'return']),
-  score: z.number().min(0).max(1000).optional(),
-  reason: reasonField.optional(),
-  deadline: instant().optional(),
-};
-export const exitFields = { reason: reasonField };
-export const extendFields = { deadline: instant(), reason: reasonField };
+  decision: { type: 'choice', values: ['approve', 'return'] },
+  score: { type: 'number', min: 0, max: 1000, optional: true },
+  reason: { ...reasonField, optional: true },
+  deadline: { type: 'instant', optional: true },
+} as const satisfies FieldRules;
+export const exitFields = { reason: reasonField } as const satisfies FieldRules;
+export const extendFields = { deadline: { type: 'instant' }, reason: reasonField } as const satisfies FieldRules;
 
-const shapes = {
-  claim: z.object(claimFields),
-  report: z.object(reportFields),
-  evaluate: z.object(evaluateFields),
-  exit: z.object(exitFields),
-  extend: z.object(extendFields),
-};
+const shapes: Record<Verb, FieldRules> = { claim: claimFields, report: reportFields, evaluate: evaluateFields, exit: exitFields, extend: extendFields };
 
-/** The verb's fields as the schema reads them; a refusal naming the first bad field. */
+/** The verb's fields against their rules; a refusal naming the first bad field. */
 export function fieldsProblem(verb: Verb, input: Record<string, unknown>): Refusal | null {
-  const result = shapes[verb].safeParse(input);
-  if (result.success) return null;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.join('.') || 'body';
-  return { kind: 'invalid', field, message: `${field}: ${issue.message}` };
+  const problem = checkFields(shapes[verb], input);
+  return problem && { kind: 'invalid', field: problem.field, message: `${problem.field}: ${problem.message}` };
 }
 
 // ---- Values ----

@@ -4,7 +4,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, allHandlersFinished, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { LadderTimes } from '../lib/escalation';
-import { beijingYear } from '../lib/input';
+import { beijingYear } from '../lib/rules';
 import { scoreValue } from '../indicators/scoring';
 import { holdBatch, planRungs, settleRungs, type LadderBook } from './ladder-plan';
 import {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { defaultCatalogue } from '../../indicators';
+import { zodFields } from '../../lib/input';
+import * as rules from '../../workflows/task-rules';
 import {
   actorProblem,
   allowedFrom,
@@ -86,6 +89,77 @@ describe('fields and dates', () => {
     expect(fieldsProblem('extend', { reason: '台风影响', deadline: '2405-01-01T00:00:00Z' })?.field).toBe('deadline');
     expect(fieldsProblem('evaluate', { decision: 'return', reason: 'ok\u0000' })?.field).toBe('reason');
     expect(fieldsProblem('claim', { responsible: ' 张主席 ' })).toBeNull();
+  });
+
+  it('the workflow’s checks (no zod) and the API’s zod schemas, built from the same rules, agree field by field', () => {
+    const long = (n: number) => '长'.repeat(n);
+    const id = '8f14e45f-ceea-4e7a-9f3b-2c1d5e6a7b8c';
+    const texts = ['张主席', ' 张主席 ', '', '  ', '好', '入会率', 'a\u0000', '\ud800x', 'a\u0001', 'a\nb', 'e\u0301cole', long(100), long(101), long(2000), long(2001), 7, null, true];
+    const corpus: Record<rules.Verb, Record<string, unknown>[]> = {
+      claim: texts.map((responsible) => ({ responsible })).concat([{}]),
+      report: [
+        { value: 1, final: true },
+        { value: 1, final: false, note: '进度过半', evidence: [id] },
+        { value: '1', final: true },
+        { value: Number.NaN, final: true },
+        { value: Number.POSITIVE_INFINITY, final: true },
+        { value: 1 },
+        { value: 1, final: 'yes' },
+        { value: 1, final: true, evidence: ['not-an-id'] },
+        { value: 1, final: true, evidence: Array.from({ length: 51 }, () => id) },
+        { value: 1, final: true, evidence: id },
+        ...texts.map((note) => ({ value: 3, final: false, note })),
+      ],
+      evaluate: [
+        { decision: 'approve' },
+        { decision: 'approve', score: 3.5 },
+        { decision: 'approve', score: -1 },
+        { decision: 'approve', score: 1001 },
+        { decision: 'maybe' },
+        {},
+        { decision: 'return', reason: '口径不对', deadline: '2027-06-30T18:00:00+08:00' },
+        { decision: 'return', reason: '口径不对', deadline: '2027-06-31T18:00:00+08:00' },
+        { decision: 'return', reason: '口径不对', deadline: '2027-06-30 18:00' },
+        { decision: 'return', reason: '口径不对', deadline: '2405-01-01T00:00:00Z' },
+        { decision: 'return', reason: '口径不对', deadline: '1999-12-31T23:59:59Z' },
+        ...texts.map((reason) => ({ decision: 'return', reason })),
+      ],
+      exit: texts.map((reason) => ({ reason })),
+      extend: [
+        { reason: '台风影响', deadline: '2027-07-15T00:00:00.000Z' },
+        { reason: '台风影响', deadline: '2027-07-15T00:00Z' },
+        { reason: '台风影响', deadline: '2027-07-15T00:00:00+0800' },
+        { reason: '台风影响', deadline: '2028-02-29T08:00:00.123456789+08:00' },
+        { reason: '台风影响', deadline: '2027-07-15T00:00:60Z' },
+        { reason: '台风影响', deadline: '2027-07-15T00:00:00+24:00' },
+        { reason: '台风影响', deadline: '2027-07-15t00:00:00Z' },
+        { reason: '台风影响', deadline: '2027-02-29T00:00:00Z' },
+        { reason: '台风影响', deadline: '2027-07-15T25:00:00Z' },
+        { reason: '台风影响', deadline: '2027-07-15' },
+        { reason: '台风影响' },
+        ...texts.map((reason) => ({ reason, deadline: '2027-07-15T00:00:00Z' })),
+      ],
+    };
+    const fieldRules = { claim: rules.claimFields, report: rules.reportFields, evaluate: rules.evaluateFields, exit: rules.exitFields, extend: rules.extendFields };
+    let accepted = 0;
+    let refused = 0;
+    for (const [verb, inputs] of Object.entries(corpus) as [rules.Verb, Record<string, unknown>[]][]) {
+      const api = z.object(zodFields(fieldRules[verb]));
+      for (const input of inputs) {
+        const parsed = api.safeParse(input);
+        const refusal = fieldsProblem(verb, input);
+        const said = `${verb} ${JSON.stringify(input).slice(0, 80)}`;
+        // Whatever the API lets through, the workflow takes; whatever the API refuses, the workflow refuses too, at the same field.
+        expect(refusal === null, said).toBe(parsed.success);
+        if (parsed.success) accepted++;
+        else {
+          refused++;
+          expect(refusal!.field, said).toBe(String(parsed.error.issues[0]!.path[0]));
+        }
+      }
+    }
+    expect(accepted).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(40);
   });
 
   it('a return needs a reason and a future deadline in the plan’s window; an extension moves later', () => {
