@@ -96,7 +96,7 @@ describe('fields and dates', () => {
     const id = '8f14e45f-ceea-4e7a-9f3b-2c1d5e6a7b8c';
     const texts = ['张主席', ' 张主席 ', '', '  ', '好', '入会率', 'a\u0000', '\ud800x', 'a\u0001', 'a\nb', 'e\u0301cole', long(100), long(101), long(2000), long(2001), 7, null, true];
     const corpus: Record<rules.Verb, Record<string, unknown>[]> = {
-      claim: texts.map((responsible) => ({ responsible })).concat([{}]),
+      claim: [...texts.map((responsible) => ({ responsible })), {}],
       report: [
         { value: 1, final: true },
         { value: 1, final: false, note: '进度过半', evidence: [id] },
