@@ -7,7 +7,7 @@ import { startOutbox } from '../lib/outbox';
 import { startSnapshots } from '../lib/snapshots';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { temporalClient } from '../lib/temporal';
-import { buildWorker, connectWorker } from '../lib/worker';
+import { buildWorker, connectWorker, limitWorkflowThreadHeap } from '../lib/worker';
 
 const env = loadEnvOrExit();
 const log = createLogger(env.LOG_LEVEL, 'worker');
@@ -21,6 +21,7 @@ if (env.TEMPORAL_SEARCH_ATTRIBUTES === 'on') {
   const added = await ensureSearchAttributes(admin, env.TEMPORAL_NAMESPACE).finally(() => admin.close());
   if (added.length > 0) log.info({ added }, 'registered search attributes');
 }
+limitWorkflowThreadHeap(env.WORKER_THREAD_HEAP_MB);
 const worker = await buildWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,

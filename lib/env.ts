@@ -54,6 +54,11 @@ export const envSchema = z.object({
   NOTICE_POLLERS: wholeNumber(1, 32).default(4),
   /** Unit and plan workflows a worker keeps in memory; the rest are replayed from history when a change arrives. */
   WORKER_CACHED_WORKFLOWS: wholeNumber(1, 100_000).default(500),
+  /**
+   * The V8 heap limit (old space, MiB) of the worker's workflow threads, where cached workflows live. Without it
+   * V8 lets garbage grow to gigabytes while a thread is busy; with it the collector works to stay under the limit.
+   */
+  WORKER_THREAD_HEAP_MB: wholeNumber(64, 16_384).default(256),
   /** How long a dispatch call waits for its township's units before answering 503 with what is done so far. */
   DISPATCH_WAIT_MS: wholeNumber(1000, 30 * 60_000).default(300_000),
 });
