@@ -17,6 +17,8 @@ import { createLogger } from '../lib/log';
 import { hashPassword } from '../lib/password';
 import { temporalClient } from '../lib/temporal';
 import { bundleOptions } from '../lib/worker';
+// @ts-expect-error: plain .mjs helpers without type declarations
+import { workerNodeFlags } from '../scripts/lib/services.mjs';
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(1);
 export const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -69,7 +71,7 @@ export async function benchDistrict(units: number, townshipCount = 24) {
   const env = parseEnv({ ...process.env, DATABASE_URL: url.toString(), TEMPORAL_TASK_QUEUE: `bench-${database}`, JWT_SECRET: randomBytes(32).toString('base64url'), LOG_LEVEL: 'warn' });
   // BENCH_WORKER_NODE_FLAGS: extra node flags for the worker (e.g. --cpu-prof to see where its time goes).
   const flags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const worker = spawn(process.execPath, [...flags, '--import', 'tsx', 'bin/worker.ts'], {
+  const worker = spawn(process.execPath, [...workerNodeFlags(), ...flags, '--import', 'tsx', 'bin/worker.ts'], {
     env: { ...process.env, DATABASE_URL: env.DATABASE_URL, TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE, JWT_SECRET: env.JWT_SECRET, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '20', WORKFLOW_BUNDLE: bundlePath },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError, buildTemporal, planPostgres, planTemporal } from './lib/tools.mjs';
-import { ensureDependencies, startPostgres, startTemporal, stopProcess } from './lib/services.mjs';
+import { ensureDependencies, startPostgres, startTemporal, stopProcess, workerNodeFlags } from './lib/services.mjs';
 import { chooseShards, clusterPorts, ensureClusterTools, planCluster, prepareTemporalDatabases, startTemporalServer, startTemporalUi } from './lib/cluster.mjs';
 import { startBalancer } from './lib/balancer.mjs';
 import { ensureWebBuild } from './build-web.mjs';
@@ -75,7 +75,8 @@ function startNode(name, entry, env) {
   let child = null;
   const died = restartPolicy(name);
   const launch = () => {
-    child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: 'inherit', detached: true });
+    const flags = entry === 'bin/worker.ts' ? workerNodeFlags(env) : [];
+    child = spawn(process.execPath, [...flags, '--import', 'tsx', entry], { cwd: root, env, stdio: 'inherit', detached: true });
     say(`${name} started (pid ${child.pid})`);
     child.on('exit', (code, signal) => {
       if (stopping) return;

@@ -57,6 +57,19 @@ export async function stopProcess(child, graceMs = 10_000) {
   clearTimeout(timer);
 }
 
+/**
+ * Node flags for a worker process (bin/worker.ts): the V8 heap limit of its main thread, where activities and the
+ * outbox run (WORKER_MAIN_HEAP_MB, default 384). Only a flag at start can set it; the workflow threads' limit is set
+ * by the worker itself (WORKER_THREAD_HEAP_MB). Without it V8 lets the main thread's garbage grow to several times
+ * what it holds live during a deadline wave. Every launcher of the worker uses this.
+ */
+export function workerNodeFlags(env = process.env) {
+  const raw = env.WORKER_MAIN_HEAP_MB || '384';
+  const mb = Number(raw);
+  if (!/^\d+$/.test(raw) || mb < 64 || mb > 16384) throw new Error(`WORKER_MAIN_HEAP_MB: must be a whole number of MiB from 64 to 16384 (got "${raw}")`);
+  return [`--max-old-space-size=${mb}`];
+}
+
 /** Updates admitted at once per workflow: every township of a district (up to 50) dispatching at the same moment. */
 export const maxInFlightUpdates = 50;
 

@@ -1,6 +1,8 @@
 import { serve } from '@hono/node-server';
 import { NativeConnection } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
+// @ts-expect-error: plain .mjs helpers without type declarations
+import { workerNodeFlags } from '../../scripts/lib/services.mjs';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { buildWorker } from '../../lib/worker';
@@ -95,7 +97,7 @@ export async function startWorker(stack: Stack, options: { outbox?: boolean } = 
 /** The worker as its own process (bin/worker.ts), so a test can kill it like a crash would. */
 export function spawnWorker(stack: Stack): ChildProcess {
   const root = path.resolve(__dirname, '../..');
-  return spawn(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
+  return spawn(process.execPath, [...workerNodeFlags(), '--import', 'tsx', 'bin/worker.ts'], {
     cwd: root,
     env: {
       ...process.env,
