@@ -6,6 +6,7 @@ import { transaction, type Sql } from '../db/client';
 import { beijingTime, writeNoticeBatch, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
 import { currentCalendar } from '../db/queries/calendar';
 import type { WorkingCalendar } from '../lib/calendar';
+import { rungDigest } from '../lib/notice-digest';
 import { isPermanentDbError, sqlState } from './failures';
 import { escalationSchema, ladderTimes, orderDue, policyFor, summonsTime, type LadderTimes } from '../lib/escalation';
 
@@ -161,7 +162,25 @@ async function fireWarnings(deps: LadderDeps, tx: Sql, dues: RungDue[], at: stri
       ${dues.map(() => at)}::timestamptz[], ${dues.map((d) => of(d).planId)}::uuid[], ${dues.map((d) => of(d).orgId)}::uuid[],
       ${dues.map((d) => of(d).townshipId)}::uuid[], ${dues.map((d) => of(d).districtId)}::uuid[])
     on conflict do nothing returning task_id as "taskId", rung, deadline`;
-  await writeNoticeBatch(tx, dues.map((d) => warningNotice(deps, of(d), d)), deps.channels);
+  // In-app, a notice per task; outside, one message per robot or address for the rungs written now (a replayed
+  // wave writes none): the unit's robot and its township's each hear of the unit's tasks due together once.
+  const byKey = new Map(dues.map((d) => [rungEventKey(d), d]));
+  const written = new Set(inserted.map((r) => rungEventKey({ taskId: r.taskId, rung: r.rung as RungDue['rung'], deadline: new Date(r.deadline).toISOString() })));
+  await writeNoticeBatch(tx, dues.map((d) => warningNotice(deps, of(d), d)), deps.channels, {
+    deliverOnly: written,
+    digest: (events, targetOrgId) => {
+      const due = events.map((e) => byKey.get(e.eventKey)!);
+      const unit = of(due[0]!);
+      const orgNames = new Set(due.map((d) => of(d).orgName));
+      return rungDigest(
+        due[0]!.rung === 'remind' ? 'remind' : 'warn',
+        orgNames.size === 1 ? unit.orgName : `${orgNames.size} 个单位`,
+        due.map((d) => ({ code: of(d).indicator, name: of(d).indicatorName, deadline: beijingTime(d.deadline) })),
+        // The chairs' task list on the phone for the unit's own robot; the console's task list for the township's.
+        targetOrgId === unit.orgId ? `${deps.publicUrl}/m/` : `${deps.publicUrl}/tasks`,
+      );
+    },
+  });
   if (inserted.length > 0) {
     await tx`
       insert into audit_log ${tx(

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { Digest } from '../../lib/notice-digest';
 import type { Sql } from '../client';
 
 /**
@@ -57,12 +59,25 @@ function recipientsOf(tx: Sql, orgId: string, parties: Party[], department: stri
 const rowsPerStatement = 4000;
 const inChunks = <T>(rows: T[]) => Array.from({ length: Math.ceil(rows.length / rowsPerStatement) }, (_, i) => rows.slice(i * rowsPerStatement, (i + 1) * rowsPerStatement));
 
+export interface NoticeBatchOptions {
+  /** Only these events (by event key) get outside deliveries, e.g. the rungs written now; all of them when absent. */
+  deliverOnly?: ReadonlySet<string>;
+  /**
+   * Where two or more events of one kind in this batch are bound for the same webhook or address, one delivery for
+   * them all, whose text `digest` writes from those events and the org the target belongs to. It is keyed by the
+   * events it covers, so writing the same batch again adds nothing.
+   */
+  digest?: (events: NoticeEvent[], targetOrgId: string) => Digest;
+}
+
+type DeliveryRow = { event_key: string; district_id: string; org_id: string; target: string; channel: string; subject: string; content: string };
+
 /**
  * writeNotices for many events at once (a unit's rungs falling due together): one recipients query per distinct
  * (org, parties, department), then one statement each for the notices, the webhooks and the deliveries, instead
  * of four statements an event. Returns how many notices it wrote (one per event and recipient).
  */
-export async function writeNoticeBatch(tx: Sql, events: NoticeEvent[], channels: Channels): Promise<number> {
+export async function writeNoticeBatch(tx: Sql, events: NoticeEvent[], channels: Channels, options: NoticeBatchOptions = {}): Promise<number> {
   const audience = (e: NoticeEvent) => `${e.orgId}|${[...e.parties].sort().join(',')}|${e.department ?? ''}`;
   const heard = new Map<string, Recipient[]>();
   for (const e of events) {
@@ -75,21 +90,42 @@ export async function writeNoticeBatch(tx: Sql, events: NoticeEvent[], channels:
     recipients.map((r) => ({ event_key: e.eventKey, user_id: r.userId, org_id: r.orgId, kind: e.kind, task_id: e.taskId, title: e.title, body: e.body, link: e.link })),
   );
   for (const rows of inChunks(notices)) await tx`insert into notices ${tx(rows)} on conflict (event_key, user_id) do nothing`;
-  const orgIds = [...new Set(reached.flatMap(({ recipients }) => recipients.map((r) => r.orgId)))];
+  const delivered = options.deliverOnly ? reached.filter(({ e }) => options.deliverOnly!.has(e.eventKey)) : reached;
+  if (delivered.length === 0) return notices.length;
+  const orgIds = [...new Set(delivered.flatMap(({ recipients }) => recipients.map((r) => r.orgId)))];
   const hooks = new Map(
     (await tx<{ orgId: string; url: string }[]>`select id as "orgId", webhook_url as url from orgs where id in ${tx(orgIds)} and webhook_url is not null`).map((h) => [h.orgId, h.url]),
   );
-  const deliveries = reached.flatMap(({ e, recipients }) => {
+  const perEvent = delivered.flatMap(({ e, recipients }) => {
     const content = `${e.title}\n${e.body}${e.link ? `\n${e.link}` : ''}`;
     const base = { event_key: e.eventKey, district_id: recipients[0]!.districtId, subject: e.title, content };
     const hookOrgs = [...new Set(recipients.map((r) => r.orgId))].filter((id) => hooks.has(id));
     return [
-      ...hookOrgs.map((id) => ({ ...base, org_id: id, target: hooks.get(id)!, channel: 'webhook' })),
-      ...(channels.email ? recipients.filter((r) => r.email).map((r) => ({ ...base, org_id: r.orgId, target: r.email!, channel: 'email' })) : []),
+      ...hookOrgs.map((id) => ({ e, row: { ...base, org_id: id, target: hooks.get(id)!, channel: 'webhook' } })),
+      ...(channels.email ? recipients.filter((r) => r.email).map((r) => ({ e, row: { ...base, org_id: r.orgId, target: r.email!, channel: 'email' } })) : []),
     ];
   });
+  const deliveries = options.digest ? digested(perEvent, options.digest) : perEvent.map((d) => d.row);
   for (const rows of inChunks(deliveries)) await tx`insert into notice_deliveries ${tx(rows)} on conflict (event_key, channel, target) do nothing`;
   return notices.length;
+}
+
+/** One row per (channel, target, kind): a lone event keeps its own delivery, two or more become a digest. */
+function digested(perEvent: { e: NoticeEvent; row: DeliveryRow }[], digest: NonNullable<NoticeBatchOptions['digest']>): DeliveryRow[] {
+  const groups = new Map<string, { e: NoticeEvent; row: DeliveryRow }[]>();
+  for (const d of perEvent) {
+    const key = `${d.row.channel}|${d.row.target}|${d.e.kind}`;
+    const group = groups.get(key) ?? [];
+    if (!group.some((g) => g.e.eventKey === d.e.eventKey)) group.push(d);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    if (group.length === 1) return first.row;
+    const covered = group.map((g) => g.e.eventKey).sort();
+    const text = digest(group.map((g) => g.e), first.row.org_id);
+    return { ...first.row, event_key: `${first.e.kind}:digest:${createHash('sha256').update(covered.join('\n')).digest('hex').slice(0, 32)}`, subject: text.subject, content: text.content };
+  });
 }
 
 /** Beijing time for notice texts: 2026-11-30 18:00. */

@@ -1,10 +1,14 @@
 // The guidance ladder (提醒、预警、督办、约谈) end to end on the real Temporal dev server and real
 // PostgreSQL: second-scale offsets, notices to the right people in the right order, task and org
 // lights, the numbered supervision order and the summons, webhook delivery to a loopback robot with a
-// retry, dead letters and their manual retry, 催办, and a deadline in a year without calendar data (provisional).
+// retry, dead letters and their manual retry, 催办, a deadline in a year without calendar data (provisional), and
+// one robot message per wave for a unit's tasks due together.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fireRungs } from '../../activities/ladder';
+import { calendar as shippedCalendar } from '../../lib/calendar';
+import { robotTextBytes } from '../../lib/notice-digest';
 import { startDemoStack, type DemoStack } from '../support/demo';
 import { startWorker } from '../support/stack';
 import { waitUntil } from '../support/wait';
@@ -463,5 +467,82 @@ describe('the guidance ladder on real Temporal and PostgreSQL', () => {
     const ladder = (await s.call('GET', `/api/v1/tasks/${late.id}`, { token: officer })).body.ladder;
     // Thu 29 June 2028 is the working day before Fri 30 June, counted Monday–Friday.
     expect([ladder.remind, ladder.provisional, ladder.provisionalYears]).toEqual(['2028-06-29T02:00:00.000Z', true, [2028]]);
+  });
+
+  it('tells each robot once per wave of a unit’s tasks due together, naming them all, and a replayed wave tells nobody twice', { timeout: 90_000 }, async () => {
+    const unit5 = await s.orgId('FY-T01-U005');
+    const chair5 = await s.token('unit-0005');
+    const unit5Name = (await s.db.sql<{ name: string }[]>`select name from orgs where id = ${unit5}`)[0]!.name;
+    const unit5Hook = `${robot.url}/robot/unit-0005`;
+    await setWebhook(unit5, unit5Hook);
+    const codes = ['HS-01', 'HS-02', 'HS-03'];
+    const planDeadline = new Date(Date.now() + 10 * 60_000);
+    const created = await s.call('POST', '/api/v1/plans', {
+      token: district,
+      body: {
+        year: beijingYear(planDeadline.getTime()),
+        name: '合并通知测试',
+        deadline: planDeadline.toISOString(),
+        indicators: codes,
+        escalation: { remindBefore: 'PT10S', warnAfter: 'PT0S', superviseAfter: 'P30D', orderResponse: 'P7D', summonsAfter: 'P3D' },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const plan = created.body.id;
+    expect((await s.call('POST', `/api/v1/plans/${plan}/issue`, { token: district })).status).toBe(200);
+    const deadline = new Date(Date.now() + 20_000).toISOString();
+    const dispatched = await s.call('POST', `/api/v1/plans/${plan}/dispatch`, {
+      token: officer,
+      body: { units: [unit5], overrides: codes.map((indicator) => ({ unitId: unit5, indicator, deadline })) },
+    });
+    expect(dispatched.status, JSON.stringify(dispatched.body)).toBe(200);
+    const tasks = (await s.call('GET', `/api/v1/tasks?planId=${plan}`, { token: chair5 })).body.items as { id: string; indicator: string }[];
+    expect(tasks.map((t) => t.indicator).sort()).toEqual(codes);
+    const ids = tasks.map((t) => t.id);
+
+    await waitUntil('all three warnings recorded', async () => {
+      const [row] = await s.db.sql<{ n: number }[]>`select count(*)::int as n from ladder_rungs where task_id in ${s.db.sql(ids)} and rung = 'warn'`;
+      return row!.n === 3;
+    }, 60_000);
+    const theirs = () => s.db.sql<{ id: string; target: string; eventKey: string; status: string; subject: string; content: string }[]>`
+      select id, target, event_key as "eventKey", status, subject, content from notice_deliveries
+      where channel = 'webhook' and (target = ${unit5Hook} or (target = ${townshipHook} and content like ${`%${unit5Name}%`}))
+      order by created_at, id`;
+    await waitUntil('the wave’s robot messages settled', async () => (await theirs()).every((d) => d.status !== 'pending'), 20_000);
+    const rows = await theirs();
+    // The unit's robot: one reminder and one warning for its three tasks; the township's robot: the warning.
+    const kindOf = (d: { content: string }) => d.content.slice(0, 4);
+    expect(rows.filter((d) => d.target === unit5Hook).map(kindOf).sort()).toEqual(['【提醒】', '【预警】']);
+    expect(rows.filter((d) => d.target === townshipHook).map(kindOf)).toEqual(['【预警】']);
+    for (const d of rows) {
+      expect(d.status).toBe('delivered');
+      expect(d.eventKey).toMatch(/^(remind|warn):digest:[0-9a-f]{32}$/);
+      const lines = d.content.split('\n');
+      expect(lines[0]).toContain(`${unit5Name}有 3 项任务`);
+      expect(lines.slice(1, 4).map((l) => l.split(' ')[0])).toEqual(codes);
+      // The unit's chairs open their task list on the phone, the township's officers the console's.
+      expect(lines.at(-1)).toMatch(d.target === unit5Hook ? /^https?:\/\/[^/]+\/m\/$/ : /^https?:\/\/[^/]+\/tasks$/);
+      expect(Buffer.byteLength(d.content)).toBeLessThanOrEqual(robotTextBytes);
+      // The robot received it once, as stored.
+      const got = robot.hits.filter((h) => h.noticeId === d.id);
+      expect(got.map((h) => h.status)).toEqual([200]);
+      expect((got[0]!.body as { text: { content: string } }).text.content).toBe(d.content);
+    }
+    // In the app each task keeps its own notices: the chair has a reminder and a warning per task, the officer a warning.
+    for (const id of ids) {
+      expect(await kinds(chair5, id)).toEqual(['remind', 'warn']);
+      expect(await kinds(officer, id)).toEqual(['warn']);
+    }
+
+    // The wave again (a worker lost its workflow task after the rungs were written): nothing is written or sent twice.
+    const deps = { sql: s.db.sql, calendar: shippedCalendar, channels: { email: false }, publicUrl: 'http://127.0.0.1' };
+    const hitsBefore = robot.hits.length;
+    const noticesBefore = (await s.db.sql<{ n: number }[]>`select count(*)::int as n from notices where task_id in ${s.db.sql(ids)}`)[0]!.n;
+    const again = await fireRungs(deps, { planId: plan, at: new Date().toISOString(), rungs: ids.map((taskId) => ({ taskId, rung: 'warn' as const, deadline })), overdueOrders: [] });
+    expect(again.failed?.rungs ?? []).toEqual([]);
+    expect(await theirs()).toHaveLength(rows.length);
+    expect((await s.db.sql<{ n: number }[]>`select count(*)::int as n from notices where task_id in ${s.db.sql(ids)}`)[0]!.n).toBe(noticesBefore);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(robot.hits.length).toBe(hitsBefore);
   });
 });
