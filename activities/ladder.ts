@@ -105,14 +105,17 @@ interface TaskFacts {
 /** What the notices and records of a rung need to know about each task, by task id. */
 async function tasksFacts(sql: Sql, taskIds: string[]): Promise<Map<string, TaskFacts>> {
   const rows = await sql<TaskFacts[]>`
+    with wanted as (select * from tasks where id in ${sql(taskIds)}),
+    -- The indicators' names, read out of each plan's catalogue once (not once a task: the catalogue is one document).
+    names as (
+      select p.id as plan_id, i->>'code' as code, coalesce(i->'name'->>'zh', i->>'name') as name
+      from plans p join catalogue_versions cv on cv.version = p.catalogue_version, jsonb_array_elements(cv.body->'indicators') i
+      where p.id in (select distinct plan_id from wanted))
     select t.id, t.plan_id as "planId", t.org_id as "orgId", o.name as "orgName", o.level, t.township_id as "townshipId",
       tw.name as "townshipName", t.district_id as "districtId", d.name as "districtName", t.indicator,
-      coalesce((select coalesce(i->'name'->>'zh', i->>'name') from catalogue_versions cv, jsonb_array_elements(cv.body->'indicators') i
-                where cv.version = p.catalogue_version and i->>'code' = t.indicator), t.indicator) as "indicatorName",
-      t.department, t.state, t.deadline
-    from tasks t join orgs o on o.id = t.org_id join orgs tw on tw.id = t.township_id join orgs d on d.id = t.district_id
-    join plans p on p.id = t.plan_id
-    where t.id in ${sql(taskIds)}`;
+      coalesce(n.name, t.indicator) as "indicatorName", t.department, t.state, t.deadline
+    from wanted t join orgs o on o.id = t.org_id join orgs tw on tw.id = t.township_id join orgs d on d.id = t.district_id
+    left join names n on n.plan_id = t.plan_id and n.code = t.indicator`;
   return new Map(rows.map((t) => [t.id, t]));
 }
 
@@ -191,7 +194,7 @@ async function fireWarnings(deps: LadderDeps, tx: Sql, dues: RungDue[], at: stri
       )}
       on conflict (event_key) where event_key is not null do nothing`;
   }
-  await tx`select refresh_task_light(id) from unnest(${[...facts.keys()]}::uuid[]) as id`;
+  await tx`select refresh_task_lights(${[...facts.keys()]}::uuid[])`;
 }
 
 /** 督办: a numbered supervision order (once per task and deadline), its notices, the task's light. */

@@ -185,7 +185,7 @@ export async function dispatchUnits(
       await refreshUnitIndex(tx, plan.id, group.map(([orgId]) => orgId));
       // A rung that fired before the rows moved (a retried dispatch) set its light against the old deadline.
       await tx`
-        select refresh_task_light(r.task_id) from (select distinct task_id from ladder_rungs where task_id in ${tx(moved.map((m) => m.id))}) r`;
+        select refresh_task_lights(array(select distinct task_id from ladder_rungs where task_id in ${tx(moved.map((m) => m.id))}))`;
       await tx`
         insert into audit_log ${tx(
           moved.map((m) => ({

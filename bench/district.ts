@@ -123,3 +123,30 @@ export async function benchPeople(sql: Sql, townships: { id: string }[], limit =
   await sql`insert into users ${sql(townships.map((t, i) => ({ login: `bench-officer-${i}`, display_name: `镇干部${i}`, role: 'township_officer', org_id: t.id, password_hash: hash })))}`;
   return unitRows;
 }
+
+/**
+ * With BENCH_PG_STATEMENTS=1 (the scratch PostgreSQL then loads pg_stat_statements): `reset()` at the start of a
+ * phase, `print()` at its end lists the statements of this database that took the most execution time in it.
+ * Without it both do nothing.
+ */
+export async function pgStatements(sql: Sql) {
+  const on = Boolean(process.env.BENCH_PG_STATEMENTS);
+  if (on) await sql`create extension if not exists pg_stat_statements`;
+  const mine = sql`(select oid from pg_database where datname = current_database())`;
+  return {
+    async reset() {
+      if (on) await sql`select pg_stat_statements_reset()`;
+    },
+    async print(label: string, per: number, top = 12) {
+      if (!on) return;
+      const rows = await sql<{ calls: number; ms: number; rows: number; query: string }[]>`
+        select calls::int, total_exec_time::float8 as ms, rows::int, regexp_replace(query, '[[:space:]]+', ' ', 'g') as query
+        from pg_stat_statements where dbid = ${mine} order by total_exec_time desc`;
+      const total = rows.reduce((a, r) => a + r.ms, 0);
+      console.log(`  database, ${label}: ${(total / 1000).toFixed(1)} s of statement time (${(total / per).toFixed(2)} ms each of ${per}); the costliest:`);
+      for (const r of rows.slice(0, top)) {
+        console.log(`    ${(r.ms / 1000).toFixed(1).padStart(6)} s ${String(r.calls).padStart(7)} calls ${(r.ms / r.calls).toFixed(3).padStart(7)} ms  ${r.query.slice(0, 150)}`);
+      }
+    },
+  };
+}

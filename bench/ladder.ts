@@ -8,12 +8,13 @@
 // Run with `npm run bench:ladder`, which provisions throw-away servers first.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { benchDistrict, benchPeople, cpuSeconds, machineBusySeconds, peakRssMb, rssMb, seconds } from './district';
+import { benchDistrict, benchPeople, cpuSeconds, machineBusySeconds, peakRssMb, pgStatements, rssMb, seconds } from './district';
 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
 const lead = Number(process.env.BENCH_LADDER_SECONDS ?? Math.max(180, Math.round(units * 0.12)));
 const d = await benchDistrict(units);
 await benchPeople(d.sql, d.townships);
+const statements = await pgStatements(d.sql);
 
 // The group robots: one receiver, a path per org; every notice id counted, so a second delivery of one shows.
 const received = new Map<string, number>();
@@ -61,6 +62,7 @@ phase = 'idle';
 async function wave(rung: 'remind' | 'warn', at: Date, noticesPerTask: number) {
   while (Date.now() < at.getTime()) await new Promise((r) => setTimeout(r, 100));
   phase = rung;
+  await statements.reset();
   const since = at.getTime();
   const cpu0 = { machine: machineBusySeconds(), worker: cpuSeconds(d.worker.pid!) };
   const marks: Record<string, number> = {};
@@ -95,6 +97,7 @@ async function wave(rung: 'remind' | 'warn', at: Date, noticesPerTask: number) {
           const machine = machineBusySeconds() - cpu0.machine;
           const worker = cpuSeconds(d.worker.pid!) - cpu0.worker;
           console.log(`  CPU: machine ${machine.toFixed(0)} s, worker ${worker.toFixed(0)} s; per rung ${((machine / tasks) * 1000).toFixed(2)} ms (worker ${((worker / tasks) * 1000).toFixed(2)} ms)`);
+          await statements.print(`${rung} wave`, tasks);
           return;
         }
       }

@@ -39,7 +39,9 @@ export async function provisionScratch({ say = () => {}, keep = false, profile =
     }
     let adminUrl = probeEnv.DATABASE_URL;
     if (postgresPlan.kind !== 'external') {
-      const pg = await startPostgres({ binDir: postgresPlan.binDir, dir: path.join(scratch, 'postgres'), port: await freePort() });
+      // BENCH_PG_STATEMENTS=1: load pg_stat_statements, so a benchmark can print where the database's time went.
+      const settings = process.env.BENCH_PG_STATEMENTS ? ["shared_preload_libraries = 'pg_stat_statements'", 'pg_stat_statements.track = all'] : [];
+      const pg = await startPostgres({ binDir: postgresPlan.binDir, dir: path.join(scratch, 'postgres'), port: await freePort(), settings });
       stops.push(pg.stop);
       adminUrl = pg.adminUrl;
     }

@@ -145,7 +145,7 @@ function postgresUserIds() {
  * Initialise (first time) and start a private PostgreSQL cluster in `dir`, on 127.0.0.1 only.
  * Returns a DATABASE_URL for database `jianjia`. The password is generated once and kept in `dir`.
  */
-export async function startPostgres({ binDir, dir: wanted, port, log = () => {} }) {
+export async function startPostgres({ binDir, dir: wanted, port, log = () => {}, settings = [] }) {
   const dir = await reachableClusterDir(wanted, log);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const cluster = path.join(dir, 'cluster');
@@ -178,6 +178,7 @@ export async function startPostgres({ binDir, dir: wanted, port, log = () => {} 
       "unix_socket_directories = ''",
       'max_connections = 200',
       'shared_buffers = 256MB',
+      ...settings,
       '',
     ].join('\n'));
     writeFileSync(passwordFile, password, { mode: 0o600 });
