@@ -139,13 +139,15 @@ export async function pgStatements(sql: Sql) {
     },
     async print(label: string, per: number, top = 12) {
       if (!on) return;
-      const rows = await sql<{ calls: number; ms: number; rows: number; query: string }[]>`
-        select calls::int, total_exec_time::float8 as ms, rows::int, regexp_replace(query, '[[:space:]]+', ' ', 'g') as query
+      const rows = await sql<{ calls: number; ms: number; toplevel: boolean; query: string }[]>`
+        select calls::int, total_exec_time::float8 as ms, toplevel, regexp_replace(query, '[[:space:]]+', ' ', 'g') as query
         from pg_stat_statements where dbid = ${mine} order by total_exec_time desc`;
-      const total = rows.reduce((a, r) => a + r.ms, 0);
+      // Statements run inside others (a function's body, a foreign key's check) are listed too, marked ·, but counted
+      // once: in the statement that ran them.
+      const total = rows.filter((r) => r.toplevel).reduce((a, r) => a + r.ms, 0);
       console.log(`  database, ${label}: ${(total / 1000).toFixed(1)} s of statement time (${(total / per).toFixed(2)} ms each of ${per}); the costliest:`);
       for (const r of rows.slice(0, top)) {
-        console.log(`    ${(r.ms / 1000).toFixed(1).padStart(6)} s ${String(r.calls).padStart(7)} calls ${(r.ms / r.calls).toFixed(3).padStart(7)} ms  ${r.query.slice(0, 150)}`);
+        console.log(`    ${(r.ms / 1000).toFixed(1).padStart(6)} s ${String(r.calls).padStart(7)} calls ${(r.ms / r.calls).toFixed(3).padStart(7)} ms ${r.toplevel ? ' ' : '·'} ${r.query.slice(0, 150)}`);
       }
     },
   };
