@@ -164,7 +164,7 @@ notices.openapi(
   }),
   async (c) => {
     const [row] = await c.var.sql<{ id: string }[]>`
-      update notice_deliveries d set status = 'pending', attempts = 0, next_attempt_at = now()
+      update notice_deliveries d set status = 'pending', attempts = 0, next_attempt_at = now(), throttled_since = null
       where d.id = ${c.req.valid('param').id} and d.district_id = ${c.var.user.districtId} and d.status = 'dead'
       returning d.id`;
     if (!row) throw notFound('dead delivery');

@@ -48,6 +48,8 @@ export const envSchema = z.object({
   NOTICE_POLL_MS: wholeNumber(50, 60_000).default(1000),
   NOTICE_RETRY_BASE_MS: wholeNumber(10, 24 * 3600_000).default(30_000),
   NOTICE_MAX_ATTEMPTS: wholeNumber(1, 50).default(8),
+  /** A robot that answers "too many messages" gets the delivery again after this (and up to half again), no attempt used. */
+  NOTICE_THROTTLE_MS: wholeNumber(10, 3600_000).default(60_000),
   /** Deliveries claimed and sent at once by each outbox poller. */
   NOTICE_BATCH: wholeNumber(1, 500).default(50),
   /** Outbox pollers per worker process, each with a batch in flight (skip-locked rows keep them apart). */

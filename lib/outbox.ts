@@ -21,6 +21,20 @@ export type Sender = (d: Delivery) => Promise<void>;
 /** The group-robot text message both DingTalk and WeCom accept. */
 const robotBody = (content: string) => ({ msgtype: 'text', text: { content } });
 
+/**
+ * A robot's answer that it takes no more messages this minute (DingTalk 130101 "send too fast", WeCom 45009 "api freq
+ * out of limit"; both take about 20 a minute per robot). Not the message's fault: it is sent again a minute later
+ * without using up one of its attempts.
+ */
+export class RobotThrottled extends Error {}
+const throttledCodes = new Set([130101, 45009]);
+
+/** How long a throttled delivery waits: the throttle window and up to half of it again, so the waiting ones spread out. */
+export const throttleDelayMs = (windowMs: number, random = Math.random()) => Math.round(windowMs * (1 + random / 2));
+
+/** A throttled delivery still waiting after this long is given up (dead), like one whose attempts ran out. */
+const throttleGiveUpHours = 24;
+
 /** POST to a robot; a non-2xx answer, or a robot's non-zero `errcode`, is a failure. */
 export async function sendWebhook(d: Delivery, timeoutMs = 10_000): Promise<void> {
   const res = await fetch(d.target, {
@@ -33,7 +47,10 @@ export async function sendWebhook(d: Delivery, timeoutMs = 10_000): Promise<void
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
   try {
     const answer = JSON.parse(text) as { errcode?: number; errmsg?: string };
-    if (typeof answer.errcode === 'number' && answer.errcode !== 0) throw new Error(`robot refused: errcode ${answer.errcode} ${answer.errmsg ?? ''}`.trim());
+    if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
+      const message = `robot refused: errcode ${answer.errcode} ${answer.errmsg ?? ''}`.trim();
+      throw throttledCodes.has(answer.errcode) ? new RobotThrottled(message) : new Error(message);
+    }
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
   }
@@ -57,7 +74,7 @@ const backoffMs = (base: number, attempts: number) => Math.min(base * 2 ** Math.
 export async function deliverBatch(
   sql: Sql,
   senders: Partial<Record<Delivery['channel'], Sender>>,
-  opts: { retryBaseMs: number; maxAttempts: number },
+  opts: { retryBaseMs: number; maxAttempts: number; throttleMs?: number },
   log?: Logger,
   batch = 1,
 ): Promise<number> {
@@ -73,18 +90,29 @@ export async function deliverBatch(
           const send = senders[d.channel];
           if (!send) throw new Error(`no ${d.channel} channel is configured`);
           await send(d);
-          return { d, error: null };
+          return { d, error: null, throttled: false };
         } catch (err) {
-          return { d, error: err instanceof Error ? err.message : String(err) };
+          return { d, error: err instanceof Error ? err.message : String(err), throttled: err instanceof RobotThrottled };
         }
       }),
     );
     const delivered = results.filter((r) => r.error === null).map((r) => r.d.id);
     if (delivered.length > 0) {
-      await tx`update notice_deliveries set status = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = null where id in ${tx(delivered)}`;
+      await tx`update notice_deliveries set status = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = null, throttled_since = null where id in ${tx(delivered)}`;
     }
-    for (const { d, error } of results) {
+    const throttledCount = results.filter((r) => r.throttled).length;
+    if (throttledCount > 0) log?.warn({ throttled: throttledCount, retryInMs: opts.throttleMs ?? 60_000 }, 'robots throttled notice deliveries; sending them again after the wait');
+    for (const { d, error, throttled } of results) {
       if (error === null) continue;
+      if (throttled) {
+        const [row] = await tx<{ status: string }[]>`
+          update notice_deliveries set last_error = ${error.slice(0, 1000)}, throttled_since = coalesce(throttled_since, now()),
+            status = case when throttled_since < now() - ${throttleGiveUpHours} * interval '1 hour' then 'dead' else 'pending' end,
+            next_attempt_at = now() + ${throttleDelayMs(opts.throttleMs ?? 60_000)} * interval '1 millisecond'
+          where id = ${d.id} returning status`;
+        if (row?.status === 'dead') log?.error({ delivery: d.id, channel: d.channel, error }, 'notice delivery gave up: the robot throttled it for a day');
+        continue;
+      }
       const attempts = d.attempts + 1;
       const dead = attempts >= opts.maxAttempts;
       await tx`
@@ -114,7 +142,7 @@ export function startOutbox(deps: { sql: Sql; env: Env; log: Logger }) {
     webhook: (d: Delivery) => sendWebhook(d),
     ...(env.SMTP_URL ? { email: emailSender(env.SMTP_URL, env.SMTP_FROM) } : {}),
   };
-  const opts = { retryBaseMs: env.NOTICE_RETRY_BASE_MS, maxAttempts: env.NOTICE_MAX_ATTEMPTS };
+  const opts = { retryBaseMs: env.NOTICE_RETRY_BASE_MS, maxAttempts: env.NOTICE_MAX_ATTEMPTS, throttleMs: env.NOTICE_THROTTLE_MS };
   let stopped = false;
   // Failed polls in a row, across the pollers: while the database is away they back off (to 5 s) and log the
   // outage once when it starts, at each doubling, and once when it ends, instead of a line per poll.

@@ -12,6 +12,7 @@ let db: TestDatabase;
 let robot: Server;
 let base: string;
 const arrivals = new Map<string, number>(); // notice id → times received
+let busyLeft = 0;
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -19,6 +20,12 @@ beforeAll(async () => {
   robot = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      // A robot over its rate: DingTalk's "send too fast" while `busyLeft` lasts, WeCom's "freq out of limit" for ever.
+      if (req.url?.includes('always-busy') || (req.url?.endsWith('/busy') && busyLeft-- > 0)) {
+        const answer = req.url.includes('always-busy') ? '{"errcode":45009,"errmsg":"api freq out of limit"}' : '{"errcode":130101,"errmsg":"send too fast"}';
+        res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+        return;
+      }
       if (req.url?.includes('refuses')) {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":310000,"errmsg":"keywords not in content"}');
         return;
@@ -69,5 +76,43 @@ describe('the outbox sends a wave of notices in batches', () => {
       select attempts, last_error as "lastError", next_attempt_at > now() + interval '50 seconds' as later from notice_deliveries where event_key = 'wave-7'`;
     expect(refused).toMatchObject({ attempts: 1, later: true });
     expect(refused!.lastError).toContain('errcode 310000');
+  });
+
+  it('sends a throttled robot its messages again a minute later without using up an attempt, and gives up after a day of it', async () => {
+    const sql = db.sql;
+    const [unit] = await sql<{ id: string; districtId: string }[]>`select id, district_id as "districtId" from orgs where level = 'grassroots' order by code limit 1`;
+    const row = (key: string, robot: string) => ({ event_key: key, org_id: unit!.id, district_id: unit!.districtId, channel: 'webhook', target: `${base}/robot/${robot}`, subject: '预警', content: `【预警】${key}` });
+    // One attempt each: a real refusal would be dead at once, a throttled message is not.
+    const opts = { retryBaseMs: 60_000, maxAttempts: 1 };
+    // A robot that is always busy: its message waits the throttle window (a minute); one throttled for a day is given up.
+    await sql`insert into notice_deliveries ${sql([row('busy-young', 'always-busy'), row('busy-old', 'always-busy')])}`;
+    await sql`update notice_deliveries set created_at = now() - interval '25 hours', throttled_since = now() - interval '25 hours' where event_key = 'busy-old'`;
+    expect(await deliverBatch(sql, { webhook: (d) => sendWebhook(d) }, { ...opts, throttleMs: 60_000 }, undefined, 50)).toBe(2);
+    // A wave of 30 to a robot that throttles the first 25 requests, the window shortened to 10 ms.
+    await sql`insert into notice_deliveries ${sql(Array.from({ length: 30 }, (_, i) => row(`busy-${i}`, 'busy')))}`;
+    busyLeft = 25;
+    const sendSoon = () => deliverBatch(sql, { webhook: (d) => sendWebhook(d) }, { ...opts, throttleMs: 10 }, undefined, 50);
+    const busy = () => sql<{ key: string; id: string; status: string; attempts: number; lastError: string | null; later: boolean }[]>`
+      select event_key as key, id, status, attempts, last_error as "lastError", next_attempt_at > now() + interval '50 seconds' as later
+      from notice_deliveries where event_key like 'busy-%' order by event_key`;
+    for (let i = 0; i < 40 && (await busy()).some((d) => /^busy-\d+$/.test(d.key) && d.status === 'pending'); i++) {
+      await sendSoon();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const rows = await busy();
+    const wave = rows.filter((d) => /^busy-\d+$/.test(d.key));
+    expect(wave).toHaveLength(30);
+    expect(busyLeft).toBeLessThan(0); // the robot did throttle 25 of them
+    expect(wave.every((d) => d.status === 'delivered' && d.attempts === 1 && d.lastError === null)).toBe(true);
+    expect(wave.every((d) => arrivals.get(d.id) === 1)).toBe(true);
+    const young = rows.find((d) => d.key === 'busy-young')!;
+    expect(young).toMatchObject({ status: 'pending', attempts: 0, later: true });
+    // Throttled since now: a day before it is given up; the delivered ones carry no throttle any more.
+    expect((await sql<{ since: boolean }[]>`select throttled_since > now() - interval '1 minute' as since from notice_deliveries where event_key = 'busy-young'`)[0]!.since).toBe(true);
+    expect(await sql`select 1 from notice_deliveries where event_key ~ '^busy-[0-9]+$' and throttled_since is not null`).toHaveLength(0);
+    expect(young.lastError).toContain('errcode 45009');
+    const old = rows.find((d) => d.key === 'busy-old')!;
+    expect(old).toMatchObject({ status: 'dead', attempts: 0 });
+    expect(old.lastError).toContain('errcode 45009');
   });
 });

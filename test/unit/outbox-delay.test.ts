@@ -1,7 +1,7 @@
 // While the database is away the outbox pollers back off instead of failing a poll (and logging a line) every
 // interval; once it answers they poll at the normal interval again.
 import { describe, expect, it } from 'vitest';
-import { pollDelay } from '../../lib/outbox';
+import { pollDelay, throttleDelayMs } from '../../lib/outbox';
 
 describe('the outbox poll delay', () => {
   it('is the poll interval while polls succeed', () => {
@@ -17,4 +17,12 @@ describe('the outbox poll delay', () => {
   it('never polls faster than the interval an operator set above 5 s', () => {
     expect(pollDelay(30_000, 3)).toBe(30_000);
   });
+
+describe('the wait after a robot throttles', () => {
+  it('is the throttle window and up to half of it again, so the messages it refused do not all come back at once', () => {
+    expect(throttleDelayMs(60_000, 0)).toBe(60_000);
+    expect(throttleDelayMs(60_000, 0.5)).toBe(75_000);
+    expect(throttleDelayMs(60_000, 0.999)).toBeLessThan(90_000);
+  });
+});
 });
