@@ -1,6 +1,7 @@
 // The guidance ladder's side effects. The unit-tasks workflow decides when a rung is due; these
 // activities record it (once per deadline, whatever retries happen), open orders and summons, set
-// the task's light and write the notices, all in one transaction per rung.
+// the task's light and write the notices: a wake-up's reminders and warnings in one transaction, each order and
+// summons in its own.
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction, type Sql } from '../db/client';
 import { beijingTime, writeNoticeBatch, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
@@ -105,7 +106,8 @@ interface TaskFacts {
 /** What the notices and records of a rung need to know about each task, by task id. */
 async function tasksFacts(sql: Sql, taskIds: string[]): Promise<Map<string, TaskFacts>> {
   const rows = await sql<TaskFacts[]>`
-    with wanted as (select * from tasks where id in ${sql(taskIds)}),
+    with wanted as (
+      select id, plan_id, org_id, township_id, district_id, indicator, department, state, deadline from tasks where id in ${sql(taskIds)}),
     -- The indicators' names, read out of each plan's catalogue once (not once a task: the catalogue is one document).
     names as (
       select p.id as plan_id, i->>'code' as code, coalesce(i->'name'->>'zh', i->>'name') as name

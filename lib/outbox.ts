@@ -32,6 +32,9 @@ const throttledCodes = new Set([130101, 45009]);
 /** How long a throttled delivery waits: the throttle window and up to half of it again, so the waiting ones spread out. */
 export const throttleDelayMs = (windowMs: number, random = Math.random()) => Math.round(windowMs * (1 + random / 2));
 
+/** The throttle window when none is given (NOTICE_THROTTLE_MS's default): both robots count a minute. */
+const defaultThrottleMs = 60_000;
+
 /** A throttled delivery still waiting after this long is given up (dead), like one whose attempts ran out. */
 const throttleGiveUpHours = 24;
 
@@ -100,15 +103,16 @@ export async function deliverBatch(
     if (delivered.length > 0) {
       await tx`update notice_deliveries set status = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = null, throttled_since = null where id in ${tx(delivered)}`;
     }
+    const throttleMs = opts.throttleMs ?? defaultThrottleMs;
     const throttledCount = results.filter((r) => r.throttled).length;
-    if (throttledCount > 0) log?.warn({ throttled: throttledCount, retryInMs: opts.throttleMs ?? 60_000 }, 'robots throttled notice deliveries; sending them again after the wait');
+    if (throttledCount > 0) log?.warn({ throttled: throttledCount, retryInMs: throttleMs }, 'robots throttled notice deliveries; sending them again after the wait');
     for (const { d, error, throttled } of results) {
       if (error === null) continue;
       if (throttled) {
         const [row] = await tx<{ status: string }[]>`
           update notice_deliveries set last_error = ${error.slice(0, 1000)}, throttled_since = coalesce(throttled_since, now()),
             status = case when throttled_since < now() - ${throttleGiveUpHours} * interval '1 hour' then 'dead' else 'pending' end,
-            next_attempt_at = now() + ${throttleDelayMs(opts.throttleMs ?? 60_000)} * interval '1 millisecond'
+            next_attempt_at = now() + ${throttleDelayMs(throttleMs)} * interval '1 millisecond'
           where id = ${d.id} returning status`;
         if (row?.status === 'dead') log?.error({ delivery: d.id, channel: d.channel, error }, 'notice delivery gave up: the robot throttled it for a day');
         continue;
@@ -116,7 +120,7 @@ export async function deliverBatch(
       const attempts = d.attempts + 1;
       const dead = attempts >= opts.maxAttempts;
       await tx`
-        update notice_deliveries set attempts = ${attempts}, last_error = ${error.slice(0, 1000)},
+        update notice_deliveries set attempts = ${attempts}, last_error = ${error.slice(0, 1000)}, throttled_since = null,
           status = ${dead ? 'dead' : 'pending'}, next_attempt_at = now() + ${backoffMs(opts.retryBaseMs, attempts)} * interval '1 millisecond'
         where id = ${d.id}`;
       log?.[dead ? 'error' : 'warn']({ delivery: d.id, channel: d.channel, attempts, error }, dead ? 'notice delivery gave up' : 'notice delivery failed; will retry');
