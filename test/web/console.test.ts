@@ -63,6 +63,9 @@ describe('the district console', () => {
     await dialog.locator('.el-form-item', { hasText: '会员数' }).locator('input').fill('30');
     await dialog.locator('.el-form-item', { hasText: '镇街' }).locator('.el-select').click();
     await page.locator('.el-select-dropdown__item:visible', { hasText: '富春街道' }).first().click();
+    // The township shows as chosen and its list has closed (until then the list lies over the dialog's buttons).
+    await poll(() => dialog.locator('.el-form-item', { hasText: '镇街' }).locator('.el-select').textContent()).toContain('富春街道');
+    await poll(() => page.locator('.el-select-dropdown__item:visible').count()).toBe(0);
     await dialog.getByRole('button', { name: '保存' }).click();
     await poll(() => dialog.locator('.el-form-item', { hasText: '编码' }).locator('.el-form-item__error').textContent()).toContain('FY-T01-U001 已被使用');
     await screenshot(page, 'units-duplicate-code');
