@@ -3,7 +3,7 @@
 import { serve } from '@hono/node-server';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -36,6 +36,27 @@ export const machineBusySeconds = () => {
   const [, ...cols] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const n = cols.map(Number);
   return (n.reduce((a, b) => a + b, 0) - n[3]! - n[4]!) / ticks;
+};
+
+/**
+ * CPU seconds used so far by every live process whose command is `name` (e.g. `postgres`, `temporal`), summed: the
+ * servers the benchmark runs against. A process that has exited no longer counts, so take it around a phase in which
+ * the servers' processes live throughout (postgres.js pools keep their connections).
+ */
+export const cpuOfCommand = (name: string) => {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / ticks;
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return total;
 };
 
 export async function benchDistrict(units: number, townshipCount = 24) {

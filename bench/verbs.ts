@@ -5,13 +5,14 @@
 // read-your-own-write round trip. Prints p50/p95/p99, throughput and errors per verb.
 // Run with `npm run bench:verbs`, which provisions throw-away servers first.
 import { sign } from 'hono/jwt';
-import { benchDistrict, benchPeople, peakRssMb, seconds } from './district';
+import { benchDistrict, benchPeople, cpuOfCommand, cpuSeconds, machineBusySeconds, peakRssMb, pgStatements, seconds } from './district';
 
 const units = Number(process.env.BENCH_UNITS ?? 1000);
 const chairs = Math.min(Number(process.env.BENCH_CHAIRS ?? 500), units);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const indicator = 'HS-02';
 const d = await benchDistrict(units);
+const statements = await pgStatements(d.sql);
 await d.workerReady();
 
 const plan = await d.call('POST', '/plans', d.token, { year: 2030, name: '基准计划', deadline: '2030-11-30T00:00:00Z', indicators: [indicator, 'GF-02'] });
@@ -44,6 +45,8 @@ async function phase(name: string, send: (w: (typeof work)[number]) => Promise<R
   const times: number[] = [];
   let errors = 0;
   let next = 0;
+  await statements.reset();
+  const cpu0 = { machine: machineBusySeconds(), worker: cpuSeconds(d.worker.pid!), api: process.cpuUsage(), temporal: cpuOfCommand('temporal'), postgres: cpuOfCommand('postgres') };
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -60,11 +63,33 @@ async function phase(name: string, send: (w: (typeof work)[number]) => Promise<R
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(0);
   console.log(`${name}: ${times.length} at ${concurrency} clients in ${seconds(wall)} s, ${(times.length / (wall / 1000)).toFixed(0)}/s; p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms; errors ${errors}`);
+  // Where the CPU went, per verb: the worker, this process (the API and the clients), and the rest of the machine
+  // (the Temporal server and PostgreSQL).
+  const api = process.cpuUsage(cpu0.api);
+  const per = (s: number) => ((s * 1000) / times.length).toFixed(1);
+  const machine = machineBusySeconds() - cpu0.machine;
+  const worker = cpuSeconds(d.worker.pid!) - cpu0.worker;
+  const self = (api.user + api.system) / 1e6;
+  const temporal = cpuOfCommand('temporal') - cpu0.temporal;
+  const postgres = cpuOfCommand('postgres') - cpu0.postgres;
+  console.log(
+    `  CPU a verb: ${per(machine)} ms machine = worker ${per(worker)} + API and clients ${per(self)} + Temporal server ${per(temporal)} + PostgreSQL ${per(postgres)} + other ${per(machine - worker - self - temporal - postgres)} (machine ${((machine / (wall / 1000)) * 100).toFixed(0)}% of a core)`,
+  );
+  await statements.print(name, times.length, 8);
 }
 const post = (path: string, token: string, body: unknown) =>
   fetch(d.base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
 
-console.log(`units ${units}, chairs ${chairs}, one ${indicator} task each`);
+// The verbs of a real district come after the dispatch's own work is done: wait until the worker has been nearly
+// idle for two seconds (its unit workflows' first tasks run), so what is measured is the verbs.
+const settle0 = performance.now();
+for (let last = cpuSeconds(d.worker.pid!); ; ) {
+  await new Promise((r) => setTimeout(r, 2000));
+  const now = cpuSeconds(d.worker.pid!);
+  if (now - last < 0.2) break;
+  last = now;
+}
+console.log(`units ${units}, chairs ${chairs}, one ${indicator} task each; the worker settled ${seconds(performance.now() - settle0)} s after the dispatch`);
 await phase('claim', (w) => post(`/tasks/${w.taskId}/claim`, w.token, { responsible: '工会主席' }));
 await phase('report', (w) => post(`/tasks/${w.taskId}/report`, w.token, { value: 4, final: true, evidence: [w.evidence] }));
 await phase('evaluate', (w) => post(`/tasks/${w.taskId}/evaluate`, w.officer, { decision: 'approve' }));

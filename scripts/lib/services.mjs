@@ -74,6 +74,16 @@ export function workerNodeFlags(env = process.env) {
 export const maxInFlightUpdates = 50;
 
 /**
+ * The dev server's dynamic config; the cluster sets the same in config/temporal/dynamicconfig.yaml.
+ * - A plan's workflow takes one update per township dispatching: all of a district's townships at once (the
+ *   server's default admits 10 in flight per workflow, and the rest waited their turn).
+ * - Eager activities: an activity a workflow task schedules on the worker's own queue is handed back to that worker
+ *   in the answer to the task's completion, instead of going into the queue and out again by a poll. A verb's
+ *   projection and a unit's ladder schedule take that path.
+ */
+export const devServerConfig = [`history.maxInFlightUpdates=${maxInFlightUpdates}`, 'system.enableActivityEagerExecution=true'];
+
+/**
  * Start `temporal server start-dev`. With `dbFile` its state survives restarts; without, it is in memory.
  * Spawned in its own process group so a terminal's Ctrl-C reaches only the orchestrator, which stops it in order.
  */
@@ -88,10 +98,11 @@ export async function startTemporal({ bin, dbFile, port, uiPort, logFile, namesp
   if (namespace !== 'default') args.push('--namespace', namespace);
   // jianjia's search attributes (plan, year, township, unit, unit type), registered when the namespace is made.
   for (const [name, type] of Object.entries(declaredSearchAttributes())) args.push('--search-attribute', `${name}=${type}`);
-  // A plan's workflow takes one update per township dispatching: all of a district's townships at once (the
-  // server's default admits 10 in flight per workflow, and the rest waited their turn). The cluster sets the same
-  // in config/temporal/dynamicconfig.yaml.
-  args.push('--dynamic-config-value', `history.maxInFlightUpdates=${maxInFlightUpdates}`);
+  for (const value of devServerConfig) args.push('--dynamic-config-value', value);
+  // A write-ahead log instead of SQLite's default rollback journal: a commit appends to the log and syncs it once,
+  // where the rollback journal writes and syncs a journal and then the database. `synchronous=full` keeps the sync
+  // at every commit, so a commit that was answered survives a power loss as before.
+  if (dbFile) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=full');
   mkdirSync(path.dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
   const child = spawn(bin, args, { stdio: ['ignore', out, out], detached: true });
