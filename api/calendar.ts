@@ -23,6 +23,7 @@ import { rearmUpdate, planCycleWorkflowId } from '../workflows/plan-cycle.contra
 import { actorOf } from './actor';
 import { linkBase } from './deadlines';
 import { requireRole, requireUser } from './middleware/auth';
+import { updateIdOf } from './middleware/idempotency';
 import { newRouter } from './router';
 import { authErrors, errorSchema, jsonBody, jsonOk, unprocessable } from './schemas';
 import { sendUpdate } from './temporal-errors';
@@ -212,7 +213,7 @@ calendarApi.openapi(
       for (const [planId, units] of byPlan) {
         const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(planId));
         const result = await sendUpdate(
-          () => handle.executeUpdate(rearmUpdate, { args: [{ actor: actorOf(user), units }] }),
+          () => handle.executeUpdate(rearmUpdate, { args: [{ actor: actorOf(user), units }], updateId: updateIdOf(c, planId) }),
           120_000,
           'the calendar is saved; send the same calendar again to re-arm the units that did not hear of it',
         );

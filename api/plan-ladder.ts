@@ -9,7 +9,7 @@ import { escalationSchema } from '../lib/escalation';
 import { conflict, forbidden } from '../lib/errors';
 import { rearmUpdate, planCycleWorkflowId } from '../workflows/plan-cycle.contract';
 import { actorOf } from './actor';
-import { effectUuid, idempotent } from './middleware/idempotency';
+import { effectUuid, idempotent, updateIdOf } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { deadlineCheck, noteProvisional } from './deadlines';
 import { planInScope } from '../db/queries/plans';
@@ -53,8 +53,9 @@ planLadder.openapi(
     });
     if (plan.status === 'draft') return c.json({ escalation, rearmedUnits: 0 }, 200);
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
+    const updateId = updateIdOf(c);
     const result = await sendUpdate(
-      () => handle.executeUpdate(rearmUpdate, { args: [{ actor: actorOf(user) }] }),
+      () => handle.executeUpdate(rearmUpdate, { args: [{ actor: actorOf(user) }], updateId }),
       120_000,
       'the policy is saved; send it again to re-arm the units that did not hear of it',
     );

@@ -17,7 +17,7 @@ import { conflict, forbidden, invalid } from '../lib/errors';
 import { valueProblem } from '../workflows/task-rules';
 import { closeUpdate, dispatchUpdate, planCycleWorkflowId, type UnitOverride } from '../workflows/plan-cycle.contract';
 import type { planCycle } from '../workflows/plan-cycle';
-import { idempotent } from './middleware/idempotency';
+import { idempotent, updateIdOf } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { actorOf } from './actor';
@@ -282,7 +282,7 @@ plans.openapi(
     });
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
     const result = await sendUpdate(
-      () => handle.executeUpdate(dispatchUpdate, { args: [{ townshipId, unitIds: body.units, overrides, actor: actorOf(user) }], updateId: c.get('effectId') }),
+      () => handle.executeUpdate(dispatchUpdate, { args: [{ townshipId, unitIds: body.units, overrides, actor: actorOf(user) }], updateId: updateIdOf(c) }),
       c.var.deps.env.DISPATCH_WAIT_MS,
       'the dispatch goes on; retry with the same Idempotency-Key for its result (units already dispatched are not dispatched twice)',
       () => dispatchProgress(sql, plan.id, townshipId),
@@ -316,7 +316,7 @@ plans.openapi(
     if (plan.status !== 'issued') throw conflict(`the plan is ${plan.status}; only an issued plan is closed`, { state: plan.status });
     const handle = c.var.temporal.workflow.getHandle(planCycleWorkflowId(plan.id));
     const result = await sendUpdate(
-      () => handle.executeUpdate(closeUpdate, { args: [{ actor: actorOf(c.var.user) }], updateId: c.get('effectId') }),
+      () => handle.executeUpdate(closeUpdate, { args: [{ actor: actorOf(c.var.user) }], updateId: updateIdOf(c) }),
       updateTimeoutMs * 5,
       'retry with the same Idempotency-Key',
     );

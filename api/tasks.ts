@@ -13,7 +13,7 @@ import * as rules from '../workflows/task-rules';
 import { actorProblem, scoreProblem, valueProblem, type Refusal, type Verb } from '../workflows/task-rules';
 import { actorOf } from './actor';
 import type { AppEnv, CurrentUser } from './context';
-import { idempotent } from './middleware/idempotency';
+import { idempotent, updateIdOf } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
 import { checkEvidence } from '../db/queries/uploads';
@@ -197,9 +197,10 @@ function checkPlanDate(value: string | undefined, year: number, field: string) {
 }
 
 /** Send the verb to the unit's workflow, wait for it to land in PostgreSQL, and answer with the task as it now is. */
-async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<Context<AppEnv>['var']['temporal']['workflow']['getHandle']>, updateId: string | undefined) => Promise<unknown>) {
+async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<Context<AppEnv>['var']['temporal']['workflow']['getHandle']>, updateId: string) => Promise<unknown>) {
   const handle = c.var.temporal.workflow.getHandle(unitTasksWorkflowId(task.planId, task.orgId));
-  await sendUpdate(() => send(handle, c.get('effectId')), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
+  const updateId = updateIdOf(c);
+  await sendUpdate(() => send(handle, updateId), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
   const fresh = (await findTaskInScope(c.var.sql, c.var.user, task.id))!;
   c.header('ETag', `"${fresh.version}"`);
   return c.json(present(fresh), 200);
@@ -453,8 +454,7 @@ tasks.openapi(
       for (const i of rows) {
         const item = items[i]!;
         const task = tasksByRow.get(i)!;
-        const effect = c.get('effectId');
-        const updateId = effect ? `${effect}:${task.id}` : undefined;
+        const updateId = updateIdOf(c, task.id);
         try {
           const input = evaluateInput(c, task, item, item.version);
           await sendUpdate(() => handle.executeUpdate(evaluateUpdate, { args: [input], updateId }), 30_000, 'retry with the same Idempotency-Key; each row applies at most once');

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../../lib/errors';
 import { idempotencyKey } from '../../lib/input';
 import type { AppEnv } from '../context';
@@ -8,6 +8,8 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** Stable id for this request's effect, from Idempotency-Key; used as Temporal's update id. */
     effectId: string | undefined;
+    /** This request's update id when it has no Idempotency-Key (see updateIdOf). */
+    requestUpdateId: string | undefined;
   }
 }
 
@@ -42,6 +44,22 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
         on conflict do nothing`;
     }
   };
+}
+
+/**
+ * The Temporal update id of this request's change: from its Idempotency-Key, else one drawn for the request and kept
+ * for its whole life. The API resends an update the server aborted or could not answer in time; with the same id the
+ * resend joins the first or returns its outcome, where a fresh id (the SDK's default) would make it a second change:
+ * a report recorded twice, a claim refused as already claimed, a township dispatched again. `part` names one of
+ * several changes a request makes (a row of a bulk review, a plan of a calendar's re-arm).
+ */
+export function updateIdOf(c: Context<AppEnv>, part?: string): string {
+  let id = c.get('effectId') ?? c.get('requestUpdateId');
+  if (id === undefined) {
+    id = `request:${randomUUID()}`;
+    c.set('requestUpdateId', id);
+  }
+  return part === undefined ? id : `${id}:${part}`;
 }
 
 /**

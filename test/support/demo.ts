@@ -1,6 +1,6 @@
 import { sign } from 'hono/jwt';
 import { DEMO_PASSWORD, loadDemoData } from '../../db/demo/load';
-import { startStack, type Stack } from './stack';
+import { startStack, type Stack, type StackOptions } from './stack';
 
 export interface DemoStack extends Stack {
   /** A real token for a demo login, obtained through POST /api/v1/auth/login (cached). */
@@ -14,8 +14,8 @@ export interface DemoStack extends Stack {
 }
 
 /** The real API on a fresh database holding the Fuyang demo district. */
-export async function startDemoStack(overrides: Partial<Record<string, string>> = {}): Promise<DemoStack> {
-  const stack = await startStack(overrides);
+export async function startDemoStack(overrides: Partial<Record<string, string>> = {}, options: StackOptions = {}): Promise<DemoStack> {
+  const stack = await startStack(overrides, options);
   await loadDemoData(stack.db.sql);
   const tokens = new Map<string, string>();
   const userId = async (login: string) => {

@@ -1,5 +1,7 @@
 import { serve } from '@hono/node-server';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { Interceptor } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 // @ts-expect-error: plain .mjs helpers without type declarations
 import { workerNodeFlags } from '../../scripts/lib/services.mjs';
@@ -24,8 +26,13 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** gRPC interceptors on the API's connection to Temporal, to break it the way a network does (after the defaults). */
+  temporalInterceptors?: Interceptor[];
+}
+
 /** The real API over real HTTP on a loopback port, against a fresh database and the run's Temporal server. */
-export async function startStack(overrides: Partial<Record<string, string>> = {}): Promise<Stack> {
+export async function startStack(overrides: Partial<Record<string, string>> = {}, options: StackOptions = {}): Promise<Stack> {
   const db = await freshDatabase();
   const env = parseEnv({
     ...process.env,
@@ -33,7 +40,12 @@ export async function startStack(overrides: Partial<Record<string, string>> = {}
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     ...overrides,
   });
-  const temporal = temporalClient(env);
+  const temporal = options.temporalInterceptors
+    ? new Client({
+        connection: Connection.lazy({ address: env.TEMPORAL_ADDRESS, interceptors: [...options.temporalInterceptors, makeGrpcRetryInterceptor(defaultGrpcRetryOptions())] }),
+        namespace: env.TEMPORAL_NAMESPACE,
+      })
+    : temporalClient(env);
   const app = createApp({ env, sql: db.sql, temporal, log: createLogger(env.LOG_LEVEL, 'api-test') });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
