@@ -45,6 +45,17 @@ export const districtDeadline = (plan: PlanRow, code: string) => new Date(plan.d
 
 const chunk = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
+/** Run `work` on every item, at most `width` at once; the first failure fails the whole (after the running ones end). */
+async function inTurns<T>(items: T[], width: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  const results = await Promise.allSettled(lanes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** 下达: write one task per (unit, indicator) in state `issued`, and a waiting row per township. Idempotent. */
 export async function issuePlan(sql: Sql, planId: string): Promise<{ tasks: number; townshipDuties: string[] }> {
   const { plan, indicators } = await loadPlan(sql, planId);
@@ -68,17 +79,27 @@ export async function issuePlan(sql: Sql, planId: string): Promise<{ tasks: numb
         max_points: i.points,
       })),
   );
+  // Rows go in as columns (one array parameter per column, not one parameter per value), a few chunks at a time.
+  // (Booleans travel as 0/1: postgres.js would send a JS boolean array as a single boolean.)
   let written = 0;
-  for (const part of chunk(rows, 2000)) {
-    const inserted = await sql`insert into tasks ${sql(part)} on conflict (plan_id, org_id, indicator) do nothing returning id`;
+  await inTurns(chunk(rows, 5000), 3, async (part) => {
+    const column = <K extends keyof (typeof part)[number]>(key: K) => part.map((r) => r[key]);
+    const inserted = await sql`
+      insert into tasks (plan_id, org_id, township_id, district_id, indicator, category, department, two_tier, target, deadline, max_points)
+      select plan_id, org_id, township_id, district_id, indicator, category, department, two_tier <> 0, target, deadline, max_points
+      from unnest(${column('plan_id')}::uuid[], ${column('org_id')}::uuid[], ${column('township_id')}::uuid[],
+        ${column('district_id')}::uuid[], ${column('indicator')}::text[], ${column('category')}::text[], ${column('department')}::text[],
+        ${part.map((r) => (r.two_tier ? 1 : 0))}::int[], ${column('target')}::numeric[], ${column('deadline')}::timestamptz[], ${column('max_points')}::numeric[])
+        as v(plan_id, org_id, township_id, district_id, indicator, category, department, two_tier, target, deadline, max_points)
+      on conflict (plan_id, org_id, indicator) do nothing returning id`;
     written += inserted.length;
     Context.current().heartbeat(written);
-  }
+  });
   // Every unit is in the index from the start: pending, with all its tasks counted as not yet dispatched.
-  for (const part of chunk(orgs.filter((o) => o.level === 'grassroots').map((o) => o.id), 1000)) {
+  await inTurns(chunk(orgs.filter((o) => o.level === 'grassroots').map((o) => o.id), 1000), 2, async (part) => {
     await refreshUnitIndex(sql, plan.id, part);
     Context.current().heartbeat(written);
-  }
+  });
   await transaction(sql, async (tx) => {
     await tx`
       insert into plan_townships (plan_id, township_id)
