@@ -156,6 +156,10 @@ export async function dispatchUnits(
 
   let dispatchedUnits = 0;
   let dispatchedTasks = 0;
+  // A chunk's rows are marked while the next chunk's workflows start (the database and the Temporal server work at
+  // the same time); at most one chunk's marking is under way, and the activity ends only when the last is done. A
+  // crash between a start and its marking is what a retry repairs anyway (the started workflow is found by its id).
+  let marking: Promise<void> = Promise.resolve();
   for (const group of chunk([...byUnit.entries()], 25)) {
     const started = await Promise.all(
       group.map(async ([orgId, tasks]) => {
@@ -191,7 +195,8 @@ export async function dispatchUnits(
       }),
     );
     const specs = started.flat();
-    await transaction(sql, async (tx) => {
+    await marking;
+    marking = transaction(sql, async (tx) => {
       // One statement per chunk: rows move only from version 0, so a retry changes nothing twice.
       const moved = await tx<{ id: string; state: string; target: string; deadline: Date }[]>`
         update tasks t set state = v.state, target = v.target, deadline = v.deadline, exit_reason = v.exit_reason,
@@ -222,11 +227,15 @@ export async function dispatchUnits(
           })),
         )}
         on conflict (event_key) where event_key is not null do nothing`;
+    }).then(() => {
+      dispatchedUnits += group.length;
+      dispatchedTasks += specs.length;
+      Context.current().heartbeat({ dispatchedUnits });
     });
-    dispatchedUnits += group.length;
-    dispatchedTasks += specs.length;
-    Context.current().heartbeat({ dispatchedUnits });
+    // Awaited at the next chunk or after the loop; until then a failure must not count as unhandled.
+    marking.catch(() => undefined);
   }
+  await marking;
   if (input.townshipDuty) return { townshipId: input.townshipId, dispatchedUnits, dispatchedTasks, alreadyDispatchedUnits: 0 };
   await sql`
     update plan_townships set status = 'dispatched', dispatched_at = now(), dispatched_by = ${input.actor?.login ?? 'system'}
