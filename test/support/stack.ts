@@ -27,7 +27,7 @@ export interface Stack {
 }
 
 export interface StackOptions {
-  /** gRPC interceptors on the API's connection to Temporal, to break it the way a network does (after the defaults). */
+  /** gRPC interceptors on the API's connection to Temporal, to break it the way a network does (outside the default retry). */
   temporalInterceptors?: Interceptor[];
 }
 
