@@ -3,10 +3,11 @@
 // district of BENCH_UNITS grassroots units (default 5,000) in 24 townships, dispatch every township at once, and
 // time until all tasks are in the inbox. Prints both and their ratio, with worker and API peak RSS.
 // Run with `npm run bench:dispatch`, which provisions throw-away servers first.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { parseEnv } from '../lib/env';
+import { unitAttributes } from '../lib/search-attributes';
 import { temporalClient } from '../lib/temporal';
 import { planCycleWorkflowId } from '../workflows/plan-cycle.contract';
 import { unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
@@ -21,7 +22,10 @@ const townshipCount = 24;
 const adminUrl = process.env.TEST_DATABASE_URL!;
 
 // ---- The baseline: what the server costs per workflow start, with one worker running no-op workflows.
-async function baseline(n: number) {
+// With `like: 'unit'` each start carries what a unit workflow's start carries: an input of a unit's size (13 KiB),
+// jianjia's search attributes and a memo; the workflow still does nothing. The difference to the plain baseline is
+// what the server spends on those alone.
+async function baseline(n: number, like?: 'unit') {
   const env = parseEnv({ ...process.env, DATABASE_URL: adminUrl, JWT_SECRET: 'x'.repeat(32) });
   const client = temporalClient(env);
   const taskQueue = `bench-noop-${randomBytes(4).toString('hex')}`;
@@ -34,7 +38,17 @@ async function baseline(n: number) {
   // As many starts in flight as the API keeps for a dispatch (24 townships × 25 units).
   await Promise.all(
     Array.from({ length: 600 }, async () => {
-      for (let i = next++; i < n; i = next++) handles.push(await client.workflow.start('noop', { taskQueue, workflowId: `${taskQueue}-${i}` }));
+      for (let i = next++; i < n; i = next++) {
+        const unitLike =
+          like === 'unit'
+            ? {
+                args: [{ planId: randomUUID(), orgId: randomUUID(), tasks: Array.from({ length: 23 }, () => ({ taskId: randomUUID(), filler: randomBytes(260).toString('hex') })) }],
+                typedSearchAttributes: unitAttributes({ id: randomUUID(), year: 2030 }, { code: `BD-T01-U${i}`, townshipCode: 'BD-T01', unitType: 'enterprise' }),
+                memo: { unit: `基准单位${i}工会`, township: '第1镇总工会' },
+              }
+            : {};
+        handles.push(await client.workflow.start('noop', { taskQueue, workflowId: `${taskQueue}-${i}`, ...unitLike }));
+      }
     }),
   );
   const acknowledged = Date.now() - t0;
@@ -54,6 +68,12 @@ async function baseline(n: number) {
 // BENCH_BASELINE=off skips the baseline (for quick memory experiments; the ratio is then not printed).
 const raw = process.env.BENCH_BASELINE === 'off' ? { acknowledged: NaN, completed: NaN } : await baseline(units);
 console.log(`baseline: ${units} no-op workflow starts acknowledged after ${seconds(raw.acknowledged)} s, all completed after ${seconds(raw.completed)} s`);
+// BENCH_BASELINE_UNIT_LIKE=1: a second baseline right after the first, its starts carrying a unit's input, search
+// attributes and memo (printed only; the ratio stays against the plain no-op starts).
+if (process.env.BENCH_BASELINE_UNIT_LIKE === '1' && process.env.BENCH_BASELINE !== 'off') {
+  const like = await baseline(units, 'unit');
+  console.log(`baseline, starts like a unit's: ${units} acknowledged after ${seconds(like.acknowledged)} s, all completed after ${seconds(like.completed)} s`);
+}
 
 const { sql, call, token, townships, worker, workerReady, teardown, temporal } = await benchDistrict(units, townshipCount);
 
