@@ -81,9 +81,9 @@ const post = (path: string, token: string, body: unknown) =>
   fetch(d.base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
 
 // The verbs of a real district come after the dispatch's own work is done: wait until the worker has been nearly
-// idle for two seconds (its unit workflows' first tasks run), so what is measured is the verbs.
+// idle for two seconds (its unit workflows' first tasks run), so what is measured is the verbs; five minutes at most.
 const settle0 = performance.now();
-for (let last = cpuSeconds(d.worker.pid!); ; ) {
+for (let last = cpuSeconds(d.worker.pid!); performance.now() - settle0 < 300_000; ) {
   await new Promise((r) => setTimeout(r, 2000));
   const now = cpuSeconds(d.worker.pid!);
   if (now - last < 0.2) break;
