@@ -12,10 +12,21 @@ import { temporalClient } from '../lib/temporal';
 import { planCycleWorkflowId } from '../workflows/plan-cycle.contract';
 import { unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
 import protoModule from '@temporalio/proto';
-import { benchDistrict, cpuSeconds, machineBusySeconds, peakRssMb, rssMb, seconds } from './district';
+import { benchDistrict, cpuOfCommand, cpuSeconds, machineBusySeconds, peakRssMb, pgStatements, rssMb, seconds } from './district';
 
 // @temporalio/proto is CommonJS: under tsx its namespace comes through the default export.
 const proto = protoModule.temporal;
+
+/** CPU seconds so far of the machine, the Temporal server (the dev server's `temporal`, the cluster's `server`) and PostgreSQL. */
+const serversCpu = () => ({ machine: machineBusySeconds(), temporal: cpuOfCommand('temporal') + cpuOfCommand('server'), postgres: cpuOfCommand('postgres') });
+/** "machine X ms = Temporal server Y + PostgreSQL Z + the rest W" per item, from two serversCpu readings. */
+function cpuPer(before: ReturnType<typeof serversCpu>, after: ReturnType<typeof serversCpu>, n: number) {
+  const ms = (s: number) => ((s * 1000) / n).toFixed(1);
+  const machine = after.machine - before.machine;
+  const temporal = after.temporal - before.temporal;
+  const postgres = after.postgres - before.postgres;
+  return `machine ${ms(machine)} ms = Temporal server ${ms(temporal)} + PostgreSQL ${ms(postgres)} + the rest ${ms(machine - temporal - postgres)}`;
+}
 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
 const townshipCount = 24;
@@ -32,6 +43,7 @@ async function baseline(n: number, like?: 'unit') {
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue, workflowsPath: fileURLToPath(new URL('./workflows/noop.ts', import.meta.url)) });
   const running = worker.run();
+  const cpu0 = serversCpu();
   const t0 = Date.now();
   const handles: { result(): Promise<unknown> }[] = [];
   let next = 0;
@@ -52,6 +64,7 @@ async function baseline(n: number, like?: 'unit') {
     }),
   );
   const acknowledged = Date.now() - t0;
+  const cpuAcknowledged = cpuPer(cpu0, serversCpu(), n);
   let waiting = 0;
   await Promise.all(
     Array.from({ length: 200 }, async () => {
@@ -63,11 +76,12 @@ async function baseline(n: number, like?: 'unit') {
   await running;
   await connection.close();
   await client.connection.close();
-  return { acknowledged, completed };
+  return { acknowledged, completed, cpuAcknowledged };
 }
 // BENCH_BASELINE=off skips the baseline (for quick memory experiments; the ratio is then not printed).
-const raw = process.env.BENCH_BASELINE === 'off' ? { acknowledged: NaN, completed: NaN } : await baseline(units);
+const raw = process.env.BENCH_BASELINE === 'off' ? { acknowledged: NaN, completed: NaN, cpuAcknowledged: '' } : await baseline(units);
 console.log(`baseline: ${units} no-op workflow starts acknowledged after ${seconds(raw.acknowledged)} s, all completed after ${seconds(raw.completed)} s`);
+if (raw.cpuAcknowledged) console.log(`  CPU a start until the last was acknowledged: ${raw.cpuAcknowledged}`);
 // BENCH_BASELINE_UNIT_LIKE=1: a second baseline right after the first, its starts carrying a unit's input, search
 // attributes and memo (printed only; the ratio stays against the plain no-op starts).
 if (process.env.BENCH_BASELINE_UNIT_LIKE === '1' && process.env.BENCH_BASELINE !== 'off') {
@@ -77,12 +91,18 @@ if (process.env.BENCH_BASELINE_UNIT_LIKE === '1' && process.env.BENCH_BASELINE !
 
 const { sql, call, token, townships, worker, workerReady, teardown, temporal } = await benchDistrict(units, townshipCount);
 
-const count = async (state: string) => (await sql<{ n: number }[]>`select count(*)::int as n from tasks where state = ${state}`)[0]!.n;
-
 const plan = await call('POST', '/plans', token, { year: 2030, name: '基准计划', deadline: '2030-11-30T00:00:00Z', escalation: { orderResponse: 'P7D', summonsAfter: 'P3D' } });
 await workerReady();
+/** Tasks of the plan in a state (for the progress line every 10 s). */
+const count = async (state: string) => (await sql<{ n: number }[]>`select count(*)::int as n from tasks where plan_id = ${plan.id} and state = ${state}`)[0]!.n;
+/** Whether any task of the plan still waits for its dispatch: polled four times a second, so it must cost little beside what is measured. */
+const waiting = async () => (await sql<{ w: boolean }[]>`select exists (select 1 from tasks where plan_id = ${plan.id} and state = 'issued') as w`)[0]!.w;
+// BENCH_PG_STATEMENTS=1: the costliest statements from issue to a full inbox (pg_stat_statements).
+const statements = await pgStatements(sql);
+await statements.reset();
 const dbBefore = (await sql<{ bytes: string }[]>`select pg_database_size(current_database())::bigint as bytes`)[0]!.bytes;
 const cpu0 = { machine: machineBusySeconds(), worker: cpuSeconds(worker.pid!), self: process.cpuUsage() };
+const servers0 = serversCpu();
 const t0 = Date.now();
 await call('POST', `/plans/${plan.id}/issue`, token);
 while ((await call('GET', `/plans/${plan.id}`, token)).status !== 'issued') await new Promise((r) => setTimeout(r, 200));
@@ -94,7 +114,7 @@ let lastLog = 0;
 // The API's own peak, sampled during the dispatch (the process's high-water mark includes the baseline's worker).
 let apiPeak = 0;
 const sampler = setInterval(() => (apiPeak = Math.max(apiPeak, process.memoryUsage().rss)), 200);
-while ((await count('dispatched')) < total) {
+while (await waiting()) {
   if (Date.now() - lastLog > 10_000) {
     lastLog = Date.now();
     process.stdout.write(`  ... ${await count('dispatched')} of ${total} tasks in inboxes after ${seconds(Date.now() - tIssued)} s (worker RSS ${rssMb(worker.pid!).toFixed(0)} MiB)\n`);
@@ -103,6 +123,7 @@ while ((await count('dispatched')) < total) {
 }
 const tInbox = Date.now();
 const cpu1 = { machine: machineBusySeconds(), worker: cpuSeconds(worker.pid!), self: process.cpuUsage(cpu0.self) };
+const servers1 = serversCpu();
 await dispatches;
 const tAnswered = Date.now();
 clearInterval(sampler);
@@ -110,6 +131,7 @@ const [{ bytes }] = (await sql`select pg_database_size(current_database())::bigi
 
 console.log(`units ${units}, townships ${townshipCount}, tasks ${total}`);
 console.log(`issue (下达, ${total} task rows): ${seconds(tIssued - t0)} s`);
+console.log(`tasks dispatched: ${await count('dispatched')} of ${total} (no task left waiting)`);
 console.log(`dispatch (分办, ${units} unit workflows started): every task in the inbox after ${seconds(tInbox - tIssued)} s (${Math.round(total / ((tInbox - tIssued) / 1000))} tasks/s, ${Math.round(units / ((tInbox - tIssued) / 1000))} workflows/s)`);
 console.log(`all 24 dispatch calls answered after ${seconds(tAnswered - tIssued)} s; issue to full inbox ${seconds(tInbox - t0)} s`);
 console.log(`ratio (issue + dispatch to full inbox) ÷ (baseline starts acknowledged): ${((tInbox - t0) / raw.acknowledged).toFixed(2)}`);
@@ -123,6 +145,8 @@ console.log(
   `CPU from issue to full inbox: machine ${cpu.machine.toFixed(0)} s (worker ${cpu.worker.toFixed(0)}, API and bench process ${cpu.api.toFixed(0)}, ` +
     `Temporal and PostgreSQL ${rest.toFixed(0)}); per unit ${((cpu.machine / units) * 1000).toFixed(1)} ms (worker ${((cpu.worker / units) * 1000).toFixed(1)}, Temporal and PostgreSQL ${((rest / units) * 1000).toFixed(1)})`,
 );
+console.log(`  CPU a unit, by server: ${cpuPer(servers0, servers1, units)}`);
+await statements.print('issue to the last dispatch answer (per unit)', units, 12);
 const [firstUnit] = await sql<{ orgId: string }[]>`select org_id as "orgId" from tasks where plan_id = ${plan.id} order by org_id limit 1`;
 const unitHistory = await temporal.workflow.getHandle(unitTasksWorkflowId(plan.id, firstUnit!.orgId)).fetchHistory();
 console.log(

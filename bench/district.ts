@@ -59,6 +59,22 @@ export const cpuOfCommand = (name: string) => {
   return total;
 };
 
+/**
+ * Wait until a process has been nearly idle for two seconds (under 0.2 s of CPU), at most `maxMs`; returns how long
+ * it took. The verbs of a real district come after the dispatch's own work is done (the worker runs its unit
+ * workflows' first tasks for a while after the last inbox fills), so the verb benchmarks wait for the worker first.
+ */
+export async function settled(pid: number, maxMs = 300_000): Promise<number> {
+  const t0 = performance.now();
+  for (let last = cpuSeconds(pid); performance.now() - t0 < maxMs; ) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = cpuSeconds(pid);
+    if (now - last < 0.2) break;
+    last = now;
+  }
+  return performance.now() - t0;
+}
+
 export async function benchDistrict(units: number, townshipCount = 24) {
   const adminUrl = process.env.TEST_DATABASE_URL!;
   const database = `bench_${randomBytes(4).toString('hex')}`;

@@ -5,7 +5,7 @@
 // read-your-own-write round trip. Prints p50/p95/p99, throughput and errors per verb.
 // Run with `npm run bench:verbs`, which provisions throw-away servers first.
 import { sign } from 'hono/jwt';
-import { benchDistrict, benchPeople, cpuOfCommand, cpuSeconds, machineBusySeconds, peakRssMb, pgStatements, seconds } from './district';
+import { benchDistrict, benchPeople, cpuOfCommand, cpuSeconds, machineBusySeconds, peakRssMb, pgStatements, seconds, settled } from './district';
 
 const units = Number(process.env.BENCH_UNITS ?? 1000);
 const chairs = Math.min(Number(process.env.BENCH_CHAIRS ?? 500), units);
@@ -80,16 +80,9 @@ async function phase(name: string, send: (w: (typeof work)[number]) => Promise<R
 const post = (path: string, token: string, body: unknown) =>
   fetch(d.base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
 
-// The verbs of a real district come after the dispatch's own work is done: wait until the worker has been nearly
-// idle for two seconds (its unit workflows' first tasks run), so what is measured is the verbs; five minutes at most.
-const settle0 = performance.now();
-for (let last = cpuSeconds(d.worker.pid!); performance.now() - settle0 < 300_000; ) {
-  await new Promise((r) => setTimeout(r, 2000));
-  const now = cpuSeconds(d.worker.pid!);
-  if (now - last < 0.2) break;
-  last = now;
-}
-console.log(`units ${units}, chairs ${chairs}, one ${indicator} task each; the worker settled ${seconds(performance.now() - settle0)} s after the dispatch`);
+// Measured once the dispatch's own work is done (five minutes at most).
+const settleMs = await settled(d.worker.pid!);
+console.log(`units ${units}, chairs ${chairs}, one ${indicator} task each; the worker settled ${seconds(settleMs)} s after the dispatch`);
 await phase('claim', (w) => post(`/tasks/${w.taskId}/claim`, w.token, { responsible: '工会主席' }));
 await phase('report', (w) => post(`/tasks/${w.taskId}/report`, w.token, { value: 4, final: true, evidence: [w.evidence] }));
 await phase('evaluate', (w) => post(`/tasks/${w.taskId}/evaluate`, w.officer, { decision: 'approve' }));
