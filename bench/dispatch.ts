@@ -25,6 +25,8 @@ function cpuPer(before: ReturnType<typeof serversCpu>, after: ReturnType<typeof 
   const machine = after.machine - before.machine;
   const temporal = after.temporal - before.temporal;
   const postgres = after.postgres - before.postgres;
+  // A process that exits between the readings takes its CPU out of the sum (seen once: a negative server share).
+  if (temporal < 0 || postgres < 0) return `machine ${ms(machine)} ms (not split: a server process ended during the window)`;
   return `machine ${ms(machine)} ms = Temporal server ${ms(temporal)} + PostgreSQL ${ms(postgres)} + the rest ${ms(machine - temporal - postgres)}`;
 }
 
