@@ -13,6 +13,7 @@ import { planCycleWorkflowId } from '../workflows/plan-cycle.contract';
 import { unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
 import protoModule from '@temporalio/proto';
 import { benchDistrict, cpuOfCommand, cpuSeconds, machineBusySeconds, peakRssMb, pgStatements, rssMb, seconds } from './district';
+import { describeWindow, temporalMetrics } from './temporal-metrics';
 
 // @temporalio/proto is CommonJS: under tsx its namespace comes through the default export.
 const proto = protoModule.temporal;
@@ -45,6 +46,7 @@ async function baseline(n: number, like?: 'unit') {
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue, workflowsPath: fileURLToPath(new URL('./workflows/noop.ts', import.meta.url)) });
   const running = worker.run();
+  const metrics0 = await temporalMetrics();
   const cpu0 = serversCpu();
   const t0 = Date.now();
   const handles: { result(): Promise<unknown> }[] = [];
@@ -67,6 +69,7 @@ async function baseline(n: number, like?: 'unit') {
   );
   const acknowledged = Date.now() - t0;
   const cpuAcknowledged = cpuPer(cpu0, serversCpu(), n);
+  const server = describeWindow(metrics0, await temporalMetrics(), n);
   let waiting = 0;
   await Promise.all(
     Array.from({ length: 200 }, async () => {
@@ -78,17 +81,19 @@ async function baseline(n: number, like?: 'unit') {
   await running;
   await connection.close();
   await client.connection.close();
-  return { acknowledged, completed, cpuAcknowledged };
+  return { acknowledged, completed, cpuAcknowledged, server };
 }
 // BENCH_BASELINE=off skips the baseline (for quick memory experiments; the ratio is then not printed).
-const raw = process.env.BENCH_BASELINE === 'off' ? { acknowledged: NaN, completed: NaN, cpuAcknowledged: '' } : await baseline(units);
+const raw = process.env.BENCH_BASELINE === 'off' ? { acknowledged: NaN, completed: NaN, cpuAcknowledged: '', server: null } : await baseline(units);
 console.log(`baseline: ${units} no-op workflow starts acknowledged after ${seconds(raw.acknowledged)} s, all completed after ${seconds(raw.completed)} s`);
 if (raw.cpuAcknowledged) console.log(`  CPU a start until the last was acknowledged: ${raw.cpuAcknowledged}`);
+if (raw.server) console.log(`  Temporal server until the last was acknowledged: ${raw.server}`);
 // BENCH_BASELINE_UNIT_LIKE=1: a second baseline right after the first, its starts carrying a unit's input, search
 // attributes and memo (printed only; the ratio stays against the plain no-op starts).
 if (process.env.BENCH_BASELINE_UNIT_LIKE === '1' && process.env.BENCH_BASELINE !== 'off') {
   const like = await baseline(units, 'unit');
   console.log(`baseline, starts like a unit's: ${units} acknowledged after ${seconds(like.acknowledged)} s, all completed after ${seconds(like.completed)} s`);
+  if (like.server) console.log(`  Temporal server until the last was acknowledged: ${like.server}`);
 }
 
 const { sql, call, token, townships, worker, workerReady, teardown, temporal } = await benchDistrict(units, townshipCount);
@@ -104,6 +109,11 @@ const statements = await pgStatements(sql);
 await statements.reset();
 const dbBefore = (await sql<{ bytes: string }[]>`select pg_database_size(current_database())::bigint as bytes`)[0]!.bytes;
 const cpu0 = { machine: machineBusySeconds(), worker: cpuSeconds(worker.pid!), self: process.cpuUsage() };
+/** PostgreSQL's write-ahead log position and checkpoints so far: what the cycle asks of the disk. */
+const walState = async () =>
+  (await sql<{ lsn: string; checkpoints: number }[]>`select pg_current_wal_lsn()::text as lsn, (checkpoints_timed + checkpoints_req)::int as checkpoints from pg_stat_bgwriter`)[0]!;
+const wal0 = await walState();
+const metrics0 = await temporalMetrics();
 const servers0 = serversCpu();
 const t0 = Date.now();
 await call('POST', `/plans/${plan.id}/issue`, token);
@@ -126,6 +136,9 @@ while (await waiting()) {
 const tInbox = Date.now();
 const cpu1 = { machine: machineBusySeconds(), worker: cpuSeconds(worker.pid!), self: process.cpuUsage(cpu0.self) };
 const servers1 = serversCpu();
+const metrics1 = await temporalMetrics();
+const wal1 = await walState();
+const walBytes = (await sql<{ bytes: number }[]>`select pg_wal_lsn_diff(${wal1.lsn}, ${wal0.lsn})::float8 as bytes`)[0]!.bytes;
 await dispatches;
 const tAnswered = Date.now();
 clearInterval(sampler);
@@ -148,6 +161,9 @@ console.log(
     `Temporal and PostgreSQL ${rest.toFixed(0)}); per unit ${((cpu.machine / units) * 1000).toFixed(1)} ms (worker ${((cpu.worker / units) * 1000).toFixed(1)}, Temporal and PostgreSQL ${((rest / units) * 1000).toFixed(1)})`,
 );
 console.log(`  CPU a unit, by server: ${cpuPer(servers0, servers1, units)}`);
+const cycleServer = describeWindow(metrics0, metrics1, units);
+if (cycleServer) console.log(`  Temporal server from issue to full inbox: ${cycleServer}`);
+console.log(`PostgreSQL's write-ahead log from issue to full inbox: ${(walBytes / 2 ** 20).toFixed(0)} MiB (${(walBytes / units / 1024).toFixed(1)} KiB a unit), ${wal1.checkpoints - wal0.checkpoints} checkpoints`);
 await statements.print('issue to the last dispatch answer (per unit)', units, 12);
 const [firstUnit] = await sql<{ orgId: string }[]>`select org_id as "orgId" from tasks where plan_id = ${plan.id} order by org_id limit 1`;
 const unitHistory = await temporal.workflow.getHandle(unitTasksWorkflowId(plan.id, firstUnit!.orgId)).fetchHistory();

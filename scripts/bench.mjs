@@ -24,7 +24,7 @@ try {
   code = await new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', `${name}.ts`)], {
       cwd: root,
-      env: { ...process.env, TEST_DATABASE_URL: servers.adminUrl, TEMPORAL_ADDRESS: servers.temporalAddress },
+      env: { ...process.env, TEST_DATABASE_URL: servers.adminUrl, TEMPORAL_ADDRESS: servers.temporalAddress, ...(servers.temporalMetrics ? { TEMPORAL_METRICS_URL: servers.temporalMetrics } : {}) },
       stdio: 'inherit',
     });
     child.on('close', (c) => resolve(c ?? 1));

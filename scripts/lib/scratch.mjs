@@ -31,11 +31,14 @@ export async function provisionScratch({ say = () => {}, keep = false, profile =
     let temporalAddress = probeEnv.TEMPORAL_ADDRESS;
     let temporalBin = temporalPlan?.bin;
     let temporalUi = null;
+    let temporalMetrics = null;
     if (temporalPlan && temporalPlan.kind !== 'external') {
       if (temporalPlan.kind === 'build') temporalBin = await buildTemporal(temporalPlan.go, process.env, say);
-      const temporal = await startTemporal({ bin: temporalBin, dbFile: path.join(scratch, 'temporal.db'), port: await freePort(), logFile: path.join(scratch, 'temporal.log') });
+      const metricsPort = process.env.BENCH_TEMPORAL_METRICS ? await freePort() : undefined;
+      const temporal = await startTemporal({ bin: temporalBin, dbFile: path.join(scratch, 'temporal.db'), port: await freePort(), metricsPort, logFile: path.join(scratch, 'temporal.log') });
       stops.push(temporal.stop);
       temporalAddress = temporal.address;
+      temporalMetrics = temporal.metricsUrl;
     }
     let adminUrl = probeEnv.DATABASE_URL;
     if (postgresPlan.kind !== 'external') {
@@ -64,7 +67,7 @@ export async function provisionScratch({ say = () => {}, keep = false, profile =
       stops.push(ui.stop);
       temporalUi = ui.url;
     }
-    return { scratch, adminUrl, temporalAddress, temporalBin, temporalUi, teardown };
+    return { scratch, adminUrl, temporalAddress, temporalBin, temporalUi, temporalMetrics, teardown };
   } catch (err) {
     await teardown();
     throw err;
