@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { sign } from 'hono/jwt';
 import { parseEnv } from '../lib/env';
 import { unitAttributes } from '../lib/search-attributes';
 import { temporalClient } from '../lib/temporal';
@@ -96,7 +97,14 @@ if (process.env.BENCH_BASELINE_UNIT_LIKE === '1' && process.env.BENCH_BASELINE !
   if (like.server) console.log(`  Temporal server until the last was acknowledged: ${like.server}`);
 }
 
-const { sql, call, token, townships, worker, workerReady, teardown, temporal } = await benchDistrict(units, townshipCount);
+const { sql, env, base, call, token, townships, worker, workerReady, teardown, temporal } = await benchDistrict(units, townshipCount);
+// The chair of the district's last unit (the last its township dispatches, so its workflow's first task is the last
+// in the queue): it claims a task the moment every task is in its inbox, as a chair who opened the list at once would.
+const [lastUnit] = await sql<{ id: string }[]>`select id from orgs where level = 'grassroots' order by code desc limit 1`;
+const [lastChair] = await sql<{ id: string }[]>`
+  insert into users (login, display_name, role, org_id, password_hash) values ('bench-last-chair', '末位主席', 'grassroots_chair', ${lastUnit!.id}, '$bench$not-a-login')
+  returning id`;
+const lastChairToken = await sign({ sub: lastChair!.id, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 6 * 3600 }, env.JWT_SECRET, 'HS256');
 
 const plan = await call('POST', '/plans', token, { year: 2030, name: '基准计划', deadline: '2030-11-30T00:00:00Z', escalation: { orderResponse: 'P7D', summonsAfter: 'P3D' } });
 await workerReady();
@@ -139,6 +147,14 @@ const servers1 = serversCpu();
 const metrics1 = await temporalMetrics();
 const wal1 = await walState();
 const walBytes = (await sql<{ bytes: number }[]>`select pg_wal_lsn_diff(${wal1.lsn}, ${wal0.lsn})::float8 as bytes`)[0]!.bytes;
+const [lastTask] = await sql<{ id: string }[]>`select id from tasks where plan_id = ${plan.id} and org_id = ${lastUnit!.id} order by indicator limit 1`;
+const tClaim = Date.now();
+const lastClaim = await fetch(`${base}/tasks/${lastTask!.id}/claim`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${lastChairToken}` },
+  body: JSON.stringify({ responsible: '工会主席' }),
+});
+const claimMs = Date.now() - tClaim;
 await dispatches;
 const tAnswered = Date.now();
 clearInterval(sampler);
@@ -148,6 +164,7 @@ console.log(`units ${units}, townships ${townshipCount}, tasks ${total}`);
 console.log(`issue (下达, ${total} task rows): ${seconds(tIssued - t0)} s`);
 console.log(`tasks dispatched: ${await count('dispatched')} of ${total} (no task left waiting)`);
 console.log(`dispatch (分办, ${units} unit workflows started): every task in the inbox after ${seconds(tInbox - tIssued)} s (${Math.round(total / ((tInbox - tIssued) / 1000))} tasks/s, ${Math.round(units / ((tInbox - tIssued) / 1000))} workflows/s)`);
+console.log(`the last unit's chair claimed a task the moment the inbox was full: answered ${lastClaim.status} after ${seconds(claimMs)} s`);
 console.log(`all 24 dispatch calls answered after ${seconds(tAnswered - tIssued)} s; issue to full inbox ${seconds(tInbox - t0)} s`);
 console.log(`ratio (issue + dispatch to full inbox) ÷ (baseline starts acknowledged): ${((tInbox - t0) / raw.acknowledged).toFixed(2)}`);
 console.log(`worker peak RSS ${peakRssMb(worker.pid!).toFixed(0)} MiB; API process peak RSS during dispatch ${(apiPeak / 1024 / 1024).toFixed(0)} MiB; database ${(bytes / 1024 / 1024).toFixed(0)} MiB`);
