@@ -162,7 +162,9 @@ const [{ bytes }] = (await sql`select pg_database_size(current_database())::bigi
 
 console.log(`units ${units}, townships ${townshipCount}, tasks ${total}`);
 console.log(`issue (下达, ${total} task rows): ${seconds(tIssued - t0)} s`);
-console.log(`tasks dispatched: ${await count('dispatched')} of ${total} (no task left waiting)`);
+// Rows leave version 0 when dispatched; the last chair's claimed task counts as dispatched too.
+const dispatchedRows = (await sql<{ n: number }[]>`select count(*)::int as n from tasks where plan_id = ${plan.id} and version > 0`)[0]!.n;
+console.log(`tasks dispatched: ${dispatchedRows} of ${total} (no task left waiting)`);
 console.log(`dispatch (分办, ${units} unit workflows started): every task in the inbox after ${seconds(tInbox - tIssued)} s (${Math.round(total / ((tInbox - tIssued) / 1000))} tasks/s, ${Math.round(units / ((tInbox - tIssued) / 1000))} workflows/s)`);
 console.log(`the last unit's chair claimed a task the moment the inbox was full: answered ${lastClaim.status} after ${seconds(claimMs)} s`);
 console.log(`all 24 dispatch calls answered after ${seconds(tAnswered - tIssued)} s; issue to full inbox ${seconds(tInbox - t0)} s`);
