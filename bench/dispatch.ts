@@ -156,7 +156,8 @@ const lastClaim = await fetch(`${base}/tasks/${lastTask!.id}/claim`, {
 });
 const claimMs = Date.now() - tClaim;
 await dispatches;
-const tAnswered = Date.now();
+// From the answers themselves: the claim above may have kept this process waiting past the last one.
+const tAnswered = tIssued + Math.max(...answeredAt);
 clearInterval(sampler);
 const [{ bytes }] = (await sql`select pg_database_size(current_database())::bigint as bytes`) as unknown as [{ bytes: number }];
 
