@@ -34,7 +34,7 @@ function meanMs(a: Sample, b: Sample, metric: 'persistence_latency' | 'service_l
 
 /**
  * One line for a window in which `n` workflows were started: persistence requests per workflow (the five most
- * frequent operations), the mean time the history service took to answer a start, and the mean time of the write that
+ * frequent operations; the total counts all), the mean time the history service took to answer a start, and the mean time of the write that
  * creates a workflow (taken under the history shard's lock: the dev server has one shard, so these writes queue).
  */
 export function describeWindow(a: Sample | null, b: Sample | null, n: number): string | null {
@@ -45,8 +45,8 @@ export function describeWindow(a: Sample | null, b: Sample | null, n: number): s
     const op = k.split('|')[2]!;
     byOp.set(op, (byOp.get(op) ?? 0) + delta(a, b, k) / n);
   }
-  const perOp = [...byOp].map(([op, per]) => ({ op, per })).filter((x) => x.per >= 0.01).sort((x, y) => y.per - x.per);
-  const total = perOp.reduce((s, x) => s + x.per, 0);
+  const total = [...byOp.values()].reduce((s, per) => s + per, 0);
+  const perOp = [...byOp].map(([op, per]) => ({ op, per })).sort((x, y) => y.per - x.per);
   const top = perOp.slice(0, 5).map((x) => `${x.op} ${x.per.toFixed(2)}`).join(', ');
   const start = meanMs(a, b, 'service_latency', 'history', 'StartWorkflowExecution');
   const create = meanMs(a, b, 'persistence_latency', 'history', 'CreateWorkflowExecution');

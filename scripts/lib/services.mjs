@@ -83,7 +83,8 @@ export const maxInFlightUpdates = 50;
  * - The search attributes are cached (the server's default; the dev server alone reads them afresh from its
  *   database at every use unless told otherwise). Uncached, every unit workflow start read them three times
  *   through the dev server's one SQLite connection, the same connection each start's create write waits for under
- *   the history shard's lock: that write took 8.6–9.1 ms a unit during a 5,000-unit dispatch uncached, 7.2–8.8 ms cached (docs/benchmarks.md, eighth pass).
+ *   the history shard's lock: that write took 8.6–9.1 ms a unit during a 5,000-unit dispatch uncached, 7.2–8.8 ms
+ *   cached (docs/benchmarks.md, eighth pass).
  *   jianjia's attributes are registered when the server starts (the flags below), so the cache is never stale for
  *   them; one added later through the operator API is seen by every service within 60 s.
  */
