@@ -4,6 +4,7 @@ import type { Sql } from '../db/client';
 import type { Env } from '../lib/env';
 import type { DispatchInput } from '../workflows/plan-cycle.contract';
 import type { Actor } from '../workflows/unit-tasks.contract';
+import { backlogGate, readWorkflowBacklog } from '../lib/backlog-gate';
 import { calendar as shippedCalendar, type WorkingCalendar } from '../lib/calendar';
 import { applyAdjustmentBatch, finishAdjustment } from './adjustments';
 import { closePlan } from './close';
@@ -32,15 +33,17 @@ export function createActivities(deps: ActivityDeps) {
     channels: { email: Boolean(env.SMTP_URL) },
     publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
   };
+  // One gate for every dispatch this worker runs: the townships' dispatches share the units' queue.
+  const gate = backlogGate(readWorkflowBacklog(temporal, env.TEMPORAL_TASK_QUEUE), { maxAgeMs: env.DISPATCH_BACKLOG_MS, pollMs: 500, maxWaitMs: 15_000 });
   return {
     projectTask: (change: TaskChange) => classified(() => projectTask(sql, change)),
     issuePlan: ({ planId }: { planId: string }) => classified(() => issuePlan(sql, planId)),
     pendingTownships: ({ planId }: { planId: string }) => pendingTownships(sql, planId),
     dispatchUnits: (input: DispatchInput & { planId: string; townshipDuty?: boolean }) =>
-      classified(() => dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar, searchAttributes: env.TEMPORAL_SEARCH_ATTRIBUTES === 'on' }, input)),
+      classified(() => dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar, searchAttributes: env.TEMPORAL_SEARCH_ATTRIBUTES === 'on', gate }, input)),
     ladderSchedule: (input: Parameters<typeof ladderSchedule>[1]) => ladderSchedule(ladder, input),
     fireRungs: (input: FireInput) => classified(() => fireRungs(ladder, input)),
-    rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal }, planId, units),
+    rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal, gate }, planId, units),
     closePlan: (input: { planId: string; actor: Actor }) => classified(() => closePlan({ sql, temporal }, input)),
     applyAdjustmentBatch: (input: { adjustmentId: string }) => classified(() => applyAdjustmentBatch({ sql, temporal, publicUrl: ladder.publicUrl }, input)),
     finishAdjustment: (input: { adjustmentId: string }) => classified(() => finishAdjustment({ sql, temporal, publicUrl: ladder.publicUrl }, input)),

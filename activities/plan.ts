@@ -4,6 +4,7 @@ import { transaction, type Sql } from '../db/client';
 import { catalogueVersion } from '../db/queries/catalogue';
 import { targetFor, type Indicator, type SizeClass, type UnitType } from '../indicators';
 import type { WorkingCalendar } from '../lib/calendar';
+import type { BacklogGate } from '../lib/backlog-gate';
 import { currentCalendar } from '../db/queries/calendar';
 import { refreshUnitIndex } from '../db/queries/unit-index';
 import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
@@ -134,7 +135,7 @@ export async function pendingTownships(sql: Sql, planId: string): Promise<string
  * run again after any crash: a started workflow is found by its id, and rows only move from version 0.
  */
 export async function dispatchUnits(
-  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar; searchAttributes?: boolean },
+  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar; searchAttributes?: boolean; gate?: BacklogGate },
   input: DispatchInput & { planId: string; townshipDuty?: boolean },
 ): Promise<DispatchResult> {
   const { sql, temporal } = deps;
@@ -167,6 +168,8 @@ export async function dispatchUnits(
   // crash between a start and its marking is what a retry repairs anyway (the started workflow is found by its id).
   let marking: Promise<void> = Promise.resolve();
   for (const group of chunk([...byUnit.entries()], 25)) {
+    // The units' workers first: while their queue's oldest task waits longer than the limit, no more starts.
+    await deps.gate?.wait(() => Context.current().heartbeat({ dispatchedUnits }));
     const started = await Promise.all(
       group.map(async ([orgId, tasks]) => {
         const specs: TaskSpec[] = tasks.map((t) => {
@@ -256,13 +259,15 @@ export async function dispatchUnits(
 }
 
 /** Tell every dispatched unit of the plan to recompute its ladder (the policy changed). Safe to repeat. */
-export async function rearmUnits(deps: { sql: Sql; temporal: Client }, planId: string, only?: string[]): Promise<{ units: number }> {
+export async function rearmUnits(deps: { sql: Sql; temporal: Client; gate?: BacklogGate }, planId: string, only?: string[]): Promise<{ units: number }> {
   const units = await deps.sql<{ orgId: string }[]>`
     select distinct org_id as "orgId" from tasks where plan_id = ${planId} and version > 0
       ${only ? deps.sql`and org_id in ${deps.sql(only.length > 0 ? only : ['00000000-0000-0000-0000-000000000000'])}` : deps.sql``}
     order by 1`;
   let told = 0;
   for (const group of chunk(units, 50)) {
+    // Each signal is a workflow task in the units' queue, and the chairs' verbs queue behind them: paced as a dispatch.
+    await deps.gate?.wait(() => Context.current().heartbeat(told));
     await Promise.all(
       group.map(async ({ orgId }) => {
         try {

@@ -63,6 +63,11 @@ export const envSchema = z.object({
   WORKER_THREAD_HEAP_MB: wholeNumber(64, 16_384).default(256),
   /** How long a dispatch call waits for its township's units before answering 503 with what is done so far. */
   DISPATCH_WAIT_MS: wholeNumber(1000, 30 * 60_000).default(300_000),
+  /**
+   * A dispatch starts no more unit workflows while the oldest workflow task waiting in the units' queue is older than
+   * this (each start waits at most 15 s): a claim waits about this long behind the new workflows' first tasks. 0: off.
+   */
+  DISPATCH_BACKLOG_MS: wholeNumber(0, 600_000).default(3000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -87,8 +87,15 @@ export const maxInFlightUpdates = 50;
  *   cached (docs/benchmarks.md, eighth pass).
  *   jianjia's attributes are registered when the server starts (the flags below), so the cache is never stale for
  *   them; one added later through the operator API is seen by every service within 60 s.
+ * - A task queue's backlog, as DescribeTaskQueue reports it, is at most 1 s old (default 5 s): a dispatch paces its
+ *   starts by it (lib/backlog-gate.ts), and a reading up to 5 s old would let the backlog outgrow the limit by as much.
  */
-export const devServerConfig = [`history.maxInFlightUpdates=${maxInFlightUpdates}`, 'system.enableActivityEagerExecution=true', 'system.forceSearchAttributesCacheRefreshOnRead=false'];
+export const devServerConfig = [
+  `history.maxInFlightUpdates=${maxInFlightUpdates}`,
+  'system.enableActivityEagerExecution=true',
+  'system.forceSearchAttributesCacheRefreshOnRead=false',
+  'matching.TaskQueueInfoByBuildIdTTL="1s"',
+];
 
 /**
  * Start `temporal server start-dev`. With `dbFile` its state survives restarts; without, it is in memory.
