@@ -6,6 +6,7 @@
 // moment until every rung is recorded, every notice written, and every webhook delivery received; rungs missed or
 // doubled, deliveries received twice; and the worker's peak RSS in each phase (dispatch, idle, each wave).
 // Run with `npm run bench:ladder`, which provisions throw-away servers first.
+import { sign } from 'hono/jwt';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { benchDistrict, benchPeople, cpuSeconds, machineBusySeconds, peakRssMb, pgStatements, rssMb, seconds } from './district';
@@ -13,7 +14,7 @@ import { benchDistrict, benchPeople, cpuSeconds, machineBusySeconds, peakRssMb, 
 const units = Number(process.env.BENCH_UNITS ?? 5000);
 const lead = Number(process.env.BENCH_LADDER_SECONDS ?? Math.max(180, Math.round(units * 0.12)));
 const d = await benchDistrict(units);
-await benchPeople(d.sql, d.townships);
+const chairs = await benchPeople(d.sql, d.townships);
 const statements = await pgStatements(d.sql);
 
 // The group robots: one receiver, a path per org; every notice id counted, so a second delivery of one shows.
@@ -58,10 +59,32 @@ console.log(`units ${units}, tasks ${tasks} (all due ${deadline.toISOString()});
 if (dispatched > remindAt.getTime()) console.log(`!! the dispatch ended after the reminder time: raise BENCH_LADDER_SECONDS (now ${lead})`);
 phase = 'idle';
 
+/**
+ * A chair who claims a task a second into a wave: the wave's wake-ups are queued in the units' queue by then, and a
+ * claim is delivered with its workflow's next task. (A claimed task is not done: its rungs still fire.)
+ */
+async function claimDuringWave(unitIndex: number) {
+  const unit = chairs[unitIndex]!;
+  const [user] = await d.sql<{ id: string }[]>`select id from users where org_id = ${unit.id} and role = 'grassroots_chair'`;
+  const [task] = await d.sql<{ id: string }[]>`select id from tasks where plan_id = ${plan.id} and org_id = ${unit.id} order by indicator limit 1`;
+  const now = Math.floor(Date.now() / 1000);
+  const token = await sign({ sub: user!.id, iat: now, exp: now + 3600 }, d.env.JWT_SECRET, 'HS256');
+  await new Promise((r) => setTimeout(r, 1000));
+  const t = Date.now();
+  const res = await fetch(`${d.base}/tasks/${task!.id}/claim`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ responsible: '工会主席' }),
+  });
+  await res.arrayBuffer();
+  return `a chair's claim 1 s into the wave answered ${res.status} after ${seconds(Date.now() - t)} s`;
+}
+
 /** Time one wave: from `at` until every rung, notice and delivery of `rung` is in, checking each step. */
 async function wave(rung: 'remind' | 'warn', at: Date, noticesPerTask: number) {
   while (Date.now() < at.getTime()) await new Promise((r) => setTimeout(r, 100));
   phase = rung;
+  const claim = claimDuringWave(rung === 'remind' ? chairs.length - 1 : chairs.length - 2);
   await statements.reset();
   const since = at.getTime();
   const cpu0 = { machine: machineBusySeconds(), worker: cpuSeconds(d.worker.pid!) };
@@ -97,6 +120,7 @@ async function wave(rung: 'remind' | 'warn', at: Date, noticesPerTask: number) {
           const machine = machineBusySeconds() - cpu0.machine;
           const worker = cpuSeconds(d.worker.pid!) - cpu0.worker;
           console.log(`  CPU: machine ${machine.toFixed(0)} s, worker ${worker.toFixed(0)} s; per rung ${((machine / tasks) * 1000).toFixed(2)} ms (worker ${((worker / tasks) * 1000).toFixed(2)} ms)`);
+          console.log(`  ${await claim}`);
           await statements.print(`${rung} wave`, tasks);
           return;
         }
