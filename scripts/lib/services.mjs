@@ -37,14 +37,25 @@ export function freePort() {
   });
 }
 
-async function waitFor(what, probe, timeoutMs, child) {
+async function waitFor(what, probe, timeoutMs, child, logFile) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new SetupError(`${what} exited during start-up (code ${child.exitCode}); see its log.`);
+    if (child && child.exitCode !== null) throw new SetupError(`${what} exited during start-up (code ${child.exitCode}); ${logTail(logFile)}`);
     if (await probe()) return;
     await sleep(250);
   }
-  throw new SetupError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s; see its log.`);
+  throw new SetupError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s; ${logTail(logFile)}`);
+}
+
+/** Where a process's log is and how it ends, for a start-up failure's message. */
+function logTail(logFile, lines = 8) {
+  if (!logFile) return 'see its log.';
+  try {
+    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return `its log (${logFile}) ends:\n${tail}`;
+  } catch {
+    return `see its log (${logFile}).`;
+  }
 }
 
 /** Stop a child process: SIGTERM, then SIGKILL if it lingers. */
@@ -133,7 +144,7 @@ export async function startTemporal({ bin, dbFile, port, uiPort, metricsPort, lo
     } catch {
       return false;
     }
-  }, 120_000, child);
+  }, 120_000, child, logFile);
   return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null, metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : null, stop: () => stopProcess(child), child };
 }
 
