@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MIN_GO, SetupError, goInstall, goVersion, run, toolsDir, which } from './tools.mjs';
-import { portOpen, stopProcess } from './services.mjs';
+import { portOpen, stopProcess, waitFor } from './services.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -180,16 +180,6 @@ function serverEnv({ adminUrl, ports, shards, bind = '127.0.0.1', maxConns }) {
   };
 }
 
-async function waitFor(what, probe, timeoutMs, child) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new SetupError(`${what} exited during start-up (${child.signalCode ?? `code ${child.exitCode}`}); see its log.`);
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new SetupError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s; see its log.`);
-}
-
 function spawnLogged(bin, args, env, logFile) {
   mkdirSync(path.dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
@@ -210,7 +200,7 @@ export async function startTemporalServer({ bin, adminUrl, ports, shards, logFil
   const child = spawnLogged(bin, args, serverEnv({ adminUrl, ports, shards, maxConns }), logFile);
   const address = `127.0.0.1:${ports.frontend}`;
   try {
-    await waitFor('The Temporal server', () => portOpen(ports.frontend), 120_000, child);
+    await waitFor('The Temporal server', () => portOpen(ports.frontend), 120_000, child, logFile);
   } catch (err) {
     // Not left holding its ports when it never came up: the supervisor tries again on the same ones.
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -224,6 +214,6 @@ export async function startTemporalUi({ bin, address, port, namespace, logFile }
   if (await portOpen(port)) throw new SetupError(`Port ${port} (the Temporal Web UI's) is already in use; set TEMPORAL_UI_PORT to a free port.`);
   const args = ['--root', root, '--config', path.join('config', 'temporal-ui'), '--env', 'cluster', 'start'];
   const child = spawnLogged(bin, args, { JIANJIA_TEMPORAL_ADDRESS: address, JIANJIA_TEMPORAL_UI_PORT: String(port), JIANJIA_TEMPORAL_NAMESPACE: namespace }, logFile);
-  await waitFor('The Temporal Web UI', () => portOpen(port), 60_000, child);
+  await waitFor('The Temporal Web UI', () => portOpen(port), 60_000, child, logFile);
   return { url: `http://127.0.0.1:${port}`, child, stop: () => stopProcess(child) };
 }

@@ -37,10 +37,13 @@ export function freePort() {
   });
 }
 
-async function waitFor(what, probe, timeoutMs, child, logFile) {
+/** Poll `probe` until it holds; a child that dies first, or a probe that never holds, fails naming its log's tail. */
+export async function waitFor(what, probe, timeoutMs, child, logFile) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new SetupError(`${what} exited during start-up (code ${child.exitCode}); ${logTail(logFile)}`);
+    if (child && (child.exitCode !== null || child.signalCode !== null)) {
+      throw new SetupError(`${what} exited during start-up (${child.signalCode ?? `code ${child.exitCode}`}); ${logTail(logFile)}`);
+    }
     if (await probe()) return;
     await sleep(250);
   }
