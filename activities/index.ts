@@ -6,6 +6,7 @@ import type { DispatchInput } from '../workflows/plan-cycle.contract';
 import type { Actor } from '../workflows/unit-tasks.contract';
 import { backlogGate, readWorkflowBacklog } from '../lib/backlog-gate';
 import { calendar as shippedCalendar, type WorkingCalendar } from '../lib/calendar';
+import { planUnitCount } from '../db/queries/plans';
 import { applyAdjustmentBatch, finishAdjustment } from './adjustments';
 import { closePlan } from './close';
 import { classified } from './failures';
@@ -27,8 +28,19 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { sql, temporal, env } = deps;
   const calendar = deps.calendar ?? shippedCalendar;
+  // A plan's unit count, for the ladder's spread: read once per plan and worker every 10 minutes at most.
+  const units = new Map<string, { n: number; until: number }>();
+  const planUnits = async (planId: string) => {
+    const known = units.get(planId);
+    if (known && known.until > Date.now()) return known.n;
+    const n = await planUnitCount(sql, planId);
+    units.set(planId, { n, until: Date.now() + 600_000 });
+    return n;
+  };
+  const spread = { msPerUnit: env.LADDER_SPREAD_MS_PER_UNIT, planUnits };
   const ladder: LadderDeps = {
     sql,
+    spread,
     calendar,
     channels: { email: Boolean(env.SMTP_URL) },
     publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
@@ -40,7 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     issuePlan: ({ planId }: { planId: string }) => classified(() => issuePlan(sql, planId)),
     pendingTownships: ({ planId }: { planId: string }) => pendingTownships(sql, planId),
     dispatchUnits: (input: DispatchInput & { planId: string; townshipDuty?: boolean }) =>
-      classified(() => dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar, searchAttributes: env.TEMPORAL_SEARCH_ATTRIBUTES === 'on', gate }, input)),
+      classified(() => dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar, searchAttributes: env.TEMPORAL_SEARCH_ATTRIBUTES === 'on', gate, spread }, input)),
     ladderSchedule: (input: Parameters<typeof ladderSchedule>[1]) => ladderSchedule(ladder, input),
     fireRungs: (input: FireInput) => classified(() => fireRungs(ladder, input)),
     rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal, gate }, planId, units),

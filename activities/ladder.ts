@@ -9,10 +9,24 @@ import { currentCalendar } from '../db/queries/calendar';
 import type { WorkingCalendar } from '../lib/calendar';
 import { rungDigest } from '../lib/notice-digest';
 import { isPermanentDbError, sqlState } from './failures';
-import { escalationSchema, ladderTimes, orderDue, policyFor, summonsTime, type LadderTimes } from '../lib/escalation';
+import { escalationSchema, ladderTimes, orderDue, policyFor, spreadLadder, spreadOffsetMs, summonsTime, type LadderTimes } from '../lib/escalation';
+
+/** LADDER_SPREAD_MS_PER_UNIT and where a plan's unit count comes from. */
+export interface LadderSpread {
+  msPerUnit: number;
+  planUnits(planId: string): Promise<number>;
+}
+
+/** Rung times for a unit's tasks, spread by the unit's place in its plan's wave (none when the spread is off). */
+export async function unitLadder(spread: LadderSpread | undefined, planId: string): Promise<(orgId: string, times: LadderTimes) => LadderTimes> {
+  if (!spread || spread.msPerUnit <= 0) return (_orgId, times) => times;
+  const units = await spread.planUnits(planId);
+  return (orgId, times) => spreadLadder(times, spreadOffsetMs(orgId, units, spread.msPerUnit));
+}
 
 export interface LadderDeps {
   sql: Sql;
+  spread?: LadderSpread;
   /** The calendar under the years stored through the API (the shipped table unless a test brings its own). */
   calendar: WorkingCalendar;
   channels: Channels;
@@ -45,7 +59,16 @@ export async function ladderSchedule(deps: LadderDeps, input: { planId: string; 
   const escalation = await planPolicy(deps.sql, input.planId);
   const calendar = await calendarNow(deps);
   const result: Schedule = { times: {}, missing: {}, orders: {} };
-  for (const t of input.tasks) result.times[t.taskId] = ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), calendar);
+  const spread = await unitLadder(deps.spread, input.planId);
+  const orgOf = new Map<string, string>();
+  if (deps.spread && deps.spread.msPerUnit > 0 && input.tasks.length > 0) {
+    const rows = await deps.sql<{ id: string; orgId: string }[]>`select id, org_id as "orgId" from tasks where id in ${deps.sql(input.tasks.map((t) => t.taskId))}`;
+    for (const r of rows) orgOf.set(r.id, r.orgId);
+  }
+  for (const t of input.tasks) {
+    const times = ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), calendar);
+    result.times[t.taskId] = spread(orgOf.get(t.taskId) ?? t.taskId, times);
+  }
   if (input.tasks.length > 0) {
     const open = await deps.sql<{ id: string; respondBy: Date }[]>`
       select o.id, o.respond_by as "respondBy" from supervision_orders o

@@ -5,6 +5,7 @@ import { catalogueVersion } from '../db/queries/catalogue';
 import { targetFor, type Indicator, type SizeClass, type UnitType } from '../indicators';
 import type { WorkingCalendar } from '../lib/calendar';
 import type { BacklogGate } from '../lib/backlog-gate';
+import { unitLadder, type LadderSpread } from './ladder';
 import { currentCalendar } from '../db/queries/calendar';
 import { refreshUnitIndex } from '../db/queries/unit-index';
 import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
@@ -135,7 +136,7 @@ export async function pendingTownships(sql: Sql, planId: string): Promise<string
  * run again after any crash: a started workflow is found by its id, and rows only move from version 0.
  */
 export async function dispatchUnits(
-  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar; searchAttributes?: boolean; gate?: BacklogGate },
+  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar; searchAttributes?: boolean; gate?: BacklogGate; spread?: LadderSpread },
   input: DispatchInput & { planId: string; townshipDuty?: boolean },
 ): Promise<DispatchResult> {
   const { sql, temporal } = deps;
@@ -159,7 +160,8 @@ export async function dispatchUnits(
   const escalation = escalationSchema.parse(plan.escalation ?? {});
   // Rung times go in with the tasks (a year whose holidays are not entered is counted Monday–Friday).
   const calendar = await currentCalendar(sql, deps.calendar);
-  const ladderFor = (indicator: string, deadline: string): LadderTimes => ladderTimes(policyFor(escalation, indicator), new Date(deadline), calendar);
+  const spread = await unitLadder(deps.spread, plan.id);
+  const ladderFor = (orgId: string, indicator: string, deadline: string): LadderTimes => spread(orgId, ladderTimes(policyFor(escalation, indicator), new Date(deadline), calendar));
 
   let dispatchedUnits = 0;
   let dispatchedTasks = 0;
@@ -175,7 +177,7 @@ export async function dispatchUnits(
         const specs: TaskSpec[] = tasks.map((t) => {
           const o = overrides.get(`${orgId}:${t.indicator}`);
           const deadline = o?.deadline ? new Date(o.deadline).toISOString() : new Date(t.deadline).toISOString();
-          const ladder = o?.notApplicable ? undefined : ladderFor(t.indicator, deadline);
+          const ladder = o?.notApplicable ? undefined : ladderFor(orgId, t.indicator, deadline);
           return {
             taskId: t.id,
             indicator: cycleIndicator(indicatorByCode.get(t.indicator)!),

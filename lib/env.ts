@@ -68,6 +68,12 @@ export const envSchema = z.object({
    * this (each start waits at most 15 s): a claim waits about this long behind the new workflows' first tasks. 0: off.
    */
   DISPATCH_BACKLOG_MS: wholeNumber(0, 600_000).default(3000),
+  /**
+   * Spread a shared deadline's rungs over (units in the plan × this) ms, each unit at a fixed place in it, so the
+   * wake-ups do not all queue ahead of the chairs' verbs at once. Rungs only move later. 30 is about what one unit's
+   * wake-up costs on one 2-core machine, so the spread lasts about as long as the wave itself would. 0: no spread.
+   */
+  LADDER_SPREAD_MS_PER_UNIT: wholeNumber(0, 10_000).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

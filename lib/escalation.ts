@@ -74,6 +74,30 @@ export function ladderTimes(policy: LadderPolicy, deadline: Date, calendar: Work
   return times;
 }
 
+/**
+ * A unit's place in a wave's spread (LADDER_SPREAD_MS_PER_UNIT): a fixed offset in [0, units × perUnitMs) derived
+ * from the unit's id, the same at every computation, so one unit's rungs stay together while a district's wake-ups
+ * for a shared deadline arrive over the spread instead of all at once (a chair's verb queues behind them).
+ */
+export function spreadOffsetMs(unitId: string, units: number, perUnitMs: number): number {
+  if (perUnitMs <= 0 || units <= 1) return 0;
+  let hash = 2166136261;
+  for (let i = 0; i < unitId.length; i++) hash = Math.imul(hash ^ unitId.charCodeAt(i), 16777619);
+  // Ids that differ only in their last characters must still land far apart: mix every bit into the top ones.
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  hash = (hash ^ (hash >>> 16)) >>> 0;
+  return Math.floor((hash / 2 ** 32) * units * perUnitMs);
+}
+
+/** The rungs `offsetMs` later, never earlier than the rule; a reminder never past the deadline; the deadline as it is. */
+export function spreadLadder(times: LadderTimes, offsetMs: number): LadderTimes {
+  if (offsetMs <= 0) return times;
+  const later = (iso: string) => new Date(Date.parse(iso) + offsetMs).toISOString();
+  const remind = Math.min(Date.parse(times.remind) + offsetMs, Math.max(Date.parse(times.remind), Date.parse(times.deadline)));
+  return { ...times, remind: new Date(remind).toISOString(), warn: later(times.warn), supervise: later(times.supervise) };
+}
+
 /** When an order issued at `issuedAt` must be answered. */
 export const orderDue = (policy: LadderPolicy, issuedAt: Date, calendar: WorkingCalendar) => shift(issuedAt, policy.orderResponse, 1, calendar);
 

@@ -57,3 +57,9 @@ export async function townshipUnits(sql: Sql, user: CurrentUser, townshipId: str
     select id, level, unit_type as "unitType", size_class as "sizeClass" from orgs
     where township_id = ${townshipId} and level = 'grassroots' and district_id = ${user.districtId}`;
 }
+
+/** How many orgs have tasks in a plan (its unit workflows): what a deadline's wave of wake-ups is sized by. */
+export async function planUnitCount(sql: Sql, planId: string): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(distinct org_id)::int as n from tasks where plan_id = ${planId}`;
+  return row?.n ?? 0;
+}

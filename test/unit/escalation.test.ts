@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calendar } from '../../lib/calendar';
-import { defaultPolicy, ladderOutlook, escalationSchema, ladderTimes, orderDue, policyFor, summonsTime } from '../../lib/escalation';
+import { defaultPolicy, ladderOutlook, escalationSchema, ladderTimes, orderDue, policyFor, spreadLadder, spreadOffsetMs, summonsTime } from '../../lib/escalation';
 
 const cst = (local: string) => new Date(`${local}+08:00`);
 
@@ -84,5 +84,38 @@ describe('escalation policy', () => {
   it('proposes the summons at 09:30 Beijing time on the day', () => {
     // Answer due Fri 25 Sep 2026 18:00: three working days on are Mon 28, Tue 29, Wed 30 September.
     expect(summonsTime(defaultPolicy, cst('2026-09-25T18:00:00'), calendar)).toEqual(cst('2026-09-30T09:30:00'));
+  });
+});
+
+describe('the spread of a shared deadline’s rungs (LADDER_SPREAD_MS_PER_UNIT)', () => {
+  const deadline = cst('2026-10-09T18:00:00');
+  const times = ladderTimes(defaultPolicy, deadline, calendar);
+  const units = Array.from({ length: 5000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+
+  it('gives each unit a fixed place within units × ms, spread across the whole window', () => {
+    const offsets = units.map((u) => spreadOffsetMs(u, 5000, 30));
+    expect(units.map((u) => spreadOffsetMs(u, 5000, 30))).toEqual(offsets);
+    expect(Math.min(...offsets)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...offsets)).toBeLessThan(150_000);
+    // Every tenth of the 150 s window holds about a tenth of the units: no second crowd.
+    const tenths = Array.from({ length: 10 }, (_, k) => offsets.filter((o) => Math.floor(o / 15_000) === k).length);
+    for (const n of tenths) expect(n).toBeGreaterThan(400);
+    for (const n of tenths) expect(n).toBeLessThan(600);
+  });
+
+  it('is off at 0 ms a unit or for a single unit', () => {
+    expect(spreadOffsetMs(units[0]!, 5000, 0)).toBe(0);
+    expect(spreadOffsetMs(units[0]!, 1, 30)).toBe(0);
+    expect(spreadLadder(times, 0)).toEqual(times);
+  });
+
+  it('moves the rungs later only, keeps the deadline, and never puts a reminder past the deadline', () => {
+    const spread = spreadLadder(times, 90_000);
+    expect(spread.deadline).toBe(times.deadline);
+    expect(Date.parse(spread.remind) - Date.parse(times.remind)).toBe(90_000);
+    expect(Date.parse(spread.warn) - Date.parse(times.warn)).toBe(90_000);
+    expect(Date.parse(spread.supervise) - Date.parse(times.supervise)).toBe(90_000);
+    const close = { ...times, remind: new Date(deadline.getTime() - 60_000).toISOString() };
+    expect(spreadLadder(close, 90_000).remind).toBe(times.deadline);
   });
 });
