@@ -9,11 +9,14 @@ import { classUnits, findAdjustment, recountAdjustment, type AdjustmentRow } fro
 import { resolveNeeds } from '../db/queries/needs';
 import { writeNotices } from '../db/queries/notices';
 import { extendUpdate, exitUpdate, retargetUpdate, unitTasksWorkflowId, type Actor } from '../workflows/unit-tasks.contract';
+import { startIfNeverStarted, type UnitStartDeps } from './unit-start';
 
 export interface AdjustmentDeps {
   sql: Sql;
   temporal: Client;
   publicUrl: string;
+  /** To start a unit its township's dispatch has written into the inboxes but not started yet. */
+  starts?: UnitStartDeps;
 }
 
 /** Units handled at once: enough to keep the worker busy, few enough not to crowd Temporal. */
@@ -37,10 +40,19 @@ async function applyToTask(deps: AdjustmentDeps, adj: AdjustmentRow, actor: Acto
   }
   const handle = deps.temporal.workflow.getHandle(unitTasksWorkflowId(adj.planId, t.orgId));
   const updateId = `adj:${adj.id}:${t.taskId}`;
-  try {
+  const send = async () => {
     if (retargets) await handle.executeUpdate(retargetUpdate, { args: [{ taskId: t.taskId, actor, target: target!, adjustment: adj.number }], updateId });
     else if (adj.kind === 'extend') await handle.executeUpdate(extendUpdate, { args: [{ taskId: t.taskId, actor, deadline: new Date(adj.deadline!).toISOString(), reason: `${adj.number}：${adj.reason}` }], updateId });
     else await handle.executeUpdate(exitUpdate, { args: [{ taskId: t.taskId, actor, reason: `${adj.number}：${adj.reason}` }], updateId });
+  };
+  try {
+    try {
+      await send();
+    } catch (err) {
+      // Dispatched, but its workflow not started yet (its township's dispatch is still starting units): start it.
+      if (!(err instanceof WorkflowNotFoundError) || !deps.starts || !(await startIfNeverStarted(deps.starts, adj.planId, t.orgId))) throw err;
+      await send();
+    }
     return { status: 'done', detail: null };
   } catch (err) {
     // The task refused the change (it moved on: approved, exited, a later deadline already): recorded, not retried.

@@ -6,12 +6,13 @@ import type { DispatchInput } from '../workflows/plan-cycle.contract';
 import type { Actor } from '../workflows/unit-tasks.contract';
 import { backlogGate, readWorkflowBacklog } from '../lib/backlog-gate';
 import { calendar as shippedCalendar, type WorkingCalendar } from '../lib/calendar';
-import { planUnitCount } from '../db/queries/plans';
 import { applyAdjustmentBatch, finishAdjustment } from './adjustments';
 import { closePlan } from './close';
 import { classified } from './failures';
 import { fireRungs, ladderSchedule, type FireInput, type LadderDeps } from './ladder';
 import { dispatchUnits, issuePlan, pendingTownships, rearmUnits } from './plan';
+import { unitStartDeps } from './unit-start';
+import { slots } from '../lib/slots';
 import { projectTask, type TaskChange } from './projection';
 
 /** What activities may touch: the database, Temporal (to start and signal workflows), the logger, the settings. */
@@ -28,16 +29,10 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { sql, temporal, env } = deps;
   const calendar = deps.calendar ?? shippedCalendar;
-  // A plan's unit count, for the ladder's spread: read once per plan and worker every 10 minutes at most.
-  const units = new Map<string, { n: number; until: number }>();
-  const planUnits = async (planId: string) => {
-    const known = units.get(planId);
-    if (known && known.until > Date.now()) return known.n;
-    const n = await planUnitCount(sql, planId);
-    units.set(planId, { n, until: Date.now() + 600_000 });
-    return n;
-  };
-  const spread = { msPerUnit: env.LADDER_SPREAD_MS_PER_UNIT, planUnits };
+  // How a unit's workflow is started (by its township's dispatch, or by a change that reaches it first), and the
+  // ladder's spread with it: a plan's unit count is read once per plan and worker every 10 minutes at most.
+  const starts = unitStartDeps({ sql, temporal, env, calendar });
+  const spread = starts.spread;
   const ladder: LadderDeps = {
     sql,
     spread,
@@ -47,17 +42,19 @@ export function createActivities(deps: ActivityDeps) {
   };
   // One gate for every dispatch this worker runs: the townships' dispatches share the units' queue.
   const gate = backlogGate(readWorkflowBacklog(temporal, env.TEMPORAL_TASK_QUEUE), { maxAgeMs: env.DISPATCH_BACKLOG_MS, pollMs: 500, maxWaitMs: 15_000 });
+  // The server takes starts one after another: 24 in flight keep it busy (measured: docs/benchmarks.md, tenth pass).
+  const startSlots = slots(24);
   return {
     projectTask: (change: TaskChange) => classified(() => projectTask(sql, change)),
     issuePlan: ({ planId }: { planId: string }) => classified(() => issuePlan(sql, planId)),
     pendingTownships: ({ planId }: { planId: string }) => pendingTownships(sql, planId),
     dispatchUnits: (input: DispatchInput & { planId: string; townshipDuty?: boolean }) =>
-      classified(() => dispatchUnits({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, calendar, searchAttributes: env.TEMPORAL_SEARCH_ATTRIBUTES === 'on', gate, spread }, input)),
+      classified(() => dispatchUnits({ ...starts, gate, startSlots }, input)),
     ladderSchedule: (input: Parameters<typeof ladderSchedule>[1]) => ladderSchedule(ladder, input),
     fireRungs: (input: FireInput) => classified(() => fireRungs(ladder, input)),
     rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal, gate }, planId, units),
     closePlan: (input: { planId: string; actor: Actor }) => classified(() => closePlan({ sql, temporal }, input)),
-    applyAdjustmentBatch: (input: { adjustmentId: string }) => classified(() => applyAdjustmentBatch({ sql, temporal, publicUrl: ladder.publicUrl }, input)),
+    applyAdjustmentBatch: (input: { adjustmentId: string }) => classified(() => applyAdjustmentBatch({ sql, temporal, publicUrl: ladder.publicUrl, starts }, input)),
     finishAdjustment: (input: { adjustmentId: string }) => classified(() => finishAdjustment({ sql, temporal, publicUrl: ladder.publicUrl }, input)),
   };
 }

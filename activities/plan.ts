@@ -1,18 +1,13 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { transaction, type Sql } from '../db/client';
 import { catalogueVersion } from '../db/queries/catalogue';
 import { targetFor, type Indicator, type SizeClass, type UnitType } from '../indicators';
-import type { WorkingCalendar } from '../lib/calendar';
 import type { BacklogGate } from '../lib/backlog-gate';
-import { unitLadder, type LadderSpread } from './ladder';
-import { currentCalendar } from '../db/queries/calendar';
+import { startUnits, unstartedUnits, type UnitStartDeps } from './unit-start';
 import { refreshUnitIndex } from '../db/queries/unit-index';
-import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
-import { unitAttributes } from '../lib/search-attributes';
 import type { DispatchInput, DispatchResult } from '../workflows/plan-cycle.contract';
-import { cycleIndicator, rearmSignal, unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
-import type { unitTasks } from '../workflows/unit-tasks';
+import { rearmSignal, unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
 
 interface PlanRow {
   id: string;
@@ -132,17 +127,18 @@ export async function pendingTownships(sql: Sql, planId: string): Promise<string
 }
 
 /**
- * 分办: start the unit-tasks workflow of each waiting unit, then mark its tasks dispatched. Safe to
- * run again after any crash: a started workflow is found by its id, and rows only move from version 0.
+ * 分办: write each waiting unit's tasks into its inbox (the rows move from version 0, with the township's overrides),
+ * then start the units' workflows from those rows, paced by the units' queue. A chair who acts on a task before its
+ * unit's start comes starts it there and then (`startIfNeverStarted`), so a task in an inbox can always be acted on.
+ * Safe to run again after any crash: rows only move from version 0, and the starts pick up every unit of the
+ * township whose rows moved and whose workflow was never started, whichever attempt moved them.
  */
 export async function dispatchUnits(
-  deps: { sql: Sql; temporal: Client; taskQueue: string; calendar: WorkingCalendar; searchAttributes?: boolean; gate?: BacklogGate; spread?: LadderSpread },
+  deps: UnitStartDeps,
   input: DispatchInput & { planId: string; townshipDuty?: boolean },
 ): Promise<DispatchResult> {
-  const { sql, temporal } = deps;
+  const { sql } = deps;
   const { plan } = await loadPlan(sql, input.planId);
-  const catalogue = await catalogueVersion(sql, plan.catalogueVersion);
-  const indicatorByCode = new Map(catalogue!.body.indicators.map((i) => [i.code, i]));
   const waiting = await sql<{ id: string; orgId: string; indicator: string; target: string; deadline: Date }[]>`
     select t.id, t.org_id as "orgId", t.indicator, t.target, t.deadline from tasks t join orgs o on o.id = t.org_id
     where t.plan_id = ${plan.id} and t.township_id = ${input.townshipId} and o.level = ${input.townshipDuty ? 'township' : 'grassroots'} and t.version = 0
@@ -150,71 +146,33 @@ export async function dispatchUnits(
     order by o.code, t.indicator`;
   const byUnit = new Map<string, (typeof waiting)[number][]>();
   for (const t of waiting) byUnit.set(t.orgId, [...(byUnit.get(t.orgId) ?? []), t]);
-  // Who each workflow serves, for the operators' Web UI: codes as search attributes, the Chinese name in the memo.
-  const units = byUnit.size === 0 ? [] : await sql<{ id: string; code: string; name: string; unitType: string | null; townshipCode: string; townshipName: string }[]>`
-    select o.id, o.code, o.name, o.unit_type as "unitType", t.code as "townshipCode", t.name as "townshipName"
-    from orgs o join orgs t on t.id = o.township_id where o.id in ${sql([...byUnit.keys()])}`;
-  const unitById = new Map(units.map((u) => [u.id, u]));
   const requested = input.unitIds ? new Set(input.unitIds).size : undefined;
   const overrides = new Map(input.overrides.map((o) => [`${o.unitId}:${o.indicator}`, o]));
-  const escalation = escalationSchema.parse(plan.escalation ?? {});
-  // Rung times go in with the tasks (a year whose holidays are not entered is counted Monday–Friday).
-  const calendar = await currentCalendar(sql, deps.calendar);
-  const spread = await unitLadder(deps.spread, plan.id);
-  const ladderFor = (orgId: string, indicator: string, deadline: string): LadderTimes => spread(orgId, ladderTimes(policyFor(escalation, indicator), new Date(deadline), calendar));
 
   let dispatchedUnits = 0;
   let dispatchedTasks = 0;
-  // A chunk's rows are marked while the next chunk's workflows start (the database and the Temporal server work at
-  // the same time); at most one chunk's marking is under way, and the activity ends only when the last is done. A
-  // crash between a start and its marking is what a retry repairs anyway (the started workflow is found by its id).
-  let marking: Promise<void> = Promise.resolve();
-  for (const group of chunk([...byUnit.entries()], 25)) {
-    // The units' workers first: while their queue's oldest task waits longer than the limit, no more starts.
-    await deps.gate?.wait(() => Context.current().heartbeat({ dispatchedUnits }));
-    const started = await Promise.all(
-      group.map(async ([orgId, tasks]) => {
-        const specs: TaskSpec[] = tasks.map((t) => {
-          const o = overrides.get(`${orgId}:${t.indicator}`);
-          const deadline = o?.deadline ? new Date(o.deadline).toISOString() : new Date(t.deadline).toISOString();
-          const ladder = o?.notApplicable ? undefined : ladderFor(orgId, t.indicator, deadline);
-          return {
-            taskId: t.id,
-            indicator: cycleIndicator(indicatorByCode.get(t.indicator)!),
-            target: o?.target ?? Number(t.target),
-            deadline,
-            townshipDuty: input.townshipDuty ?? false,
-            ...(o?.notApplicable ? { exitReason: '不适用 (镇派 not applicable)' } : {}),
-            ...(ladder ? { ladder } : {}),
-          };
-        });
-        const workflowInput: UnitTasksInput = { planId: plan.id, orgId, year: plan.year, tasks: specs };
-        try {
-          const unit = unitById.get(orgId)!;
-          await temporal.workflow.start<typeof unitTasks>('unitTasks', {
-            taskQueue: deps.taskQueue,
-            workflowId: unitTasksWorkflowId(plan.id, orgId),
-            ...(deps.searchAttributes === false ? {} : { typedSearchAttributes: unitAttributes(plan, unit) }),
-            memo: { unit: unit.name, township: unit.townshipName },
-            args: [workflowInput],
-          });
-        } catch (err) {
-          // Started by an earlier attempt that died before marking the rows: carry on.
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
-        return specs;
+  // First the inboxes: one statement per 50 units, with the live index and the audit lines in the same transaction.
+  for (const group of chunk([...byUnit.entries()], 50)) {
+    const rows = group.flatMap(([orgId, tasks]) =>
+      tasks.map((t) => {
+        const o = overrides.get(`${orgId}:${t.indicator}`);
+        return {
+          id: t.id,
+          state: o?.notApplicable ? 'exited' : 'dispatched',
+          target: o?.target ?? Number(t.target),
+          deadline: o?.deadline ? new Date(o.deadline).toISOString() : new Date(t.deadline).toISOString(),
+          exitReason: o?.notApplicable ? '不适用 (镇派 not applicable)' : null,
+        };
       }),
     );
-    const specs = started.flat();
-    await marking;
-    marking = transaction(sql, async (tx) => {
-      // One statement per chunk: rows move only from version 0, so a retry changes nothing twice.
+    await transaction(sql, async (tx) => {
+      // Rows move only from version 0, so a retry changes nothing twice.
       const moved = await tx<{ id: string; state: string; target: string; deadline: Date }[]>`
         update tasks t set state = v.state, target = v.target, deadline = v.deadline, exit_reason = v.exit_reason,
           version = 1, updated_at = now()
-        from unnest(${specs.map((x) => x.taskId)}::uuid[], ${specs.map((x) => (x.exitReason ? 'exited' : 'dispatched'))}::text[],
-          ${specs.map((x) => x.target)}::numeric[], ${specs.map((x) => x.deadline)}::timestamptz[],
-          ${specs.map((x) => x.exitReason ?? null)}::text[]) as v(id, state, target, deadline, exit_reason)
+        from unnest(${rows.map((x) => x.id)}::uuid[], ${rows.map((x) => x.state)}::text[],
+          ${rows.map((x) => x.target)}::numeric[], ${rows.map((x) => x.deadline)}::timestamptz[],
+          ${rows.map((x) => x.exitReason)}::text[]) as v(id, state, target, deadline, exit_reason)
         where t.id = v.id and t.version = 0
         returning t.id, t.state, t.target, t.deadline`;
       if (moved.length === 0) return;
@@ -238,20 +196,23 @@ export async function dispatchUnits(
           })),
         )}
         on conflict (event_key) where event_key is not null do nothing`;
-    }).then(() => {
-      dispatchedUnits += group.length;
-      dispatchedTasks += specs.length;
-      Context.current().heartbeat({ dispatchedUnits });
     });
-    // Awaited at the next chunk or after the loop; until then a failure must not count as unhandled.
-    marking.catch(() => undefined);
+    dispatchedUnits += group.length;
+    dispatchedTasks += rows.length;
+    Context.current().heartbeat({ dispatchedUnits });
   }
-  await marking;
+  // Every task in its inbox: the township has dispatched.
+  if (!input.townshipDuty) {
+    await sql`
+      update plan_townships set status = 'dispatched', dispatched_at = now(), dispatched_by = ${input.actor?.login ?? 'system'}
+      where plan_id = ${plan.id} and township_id = ${input.townshipId} and status = 'issued'
+        and not exists (select 1 from tasks where plan_id = ${plan.id} and township_id = ${input.townshipId} and version = 0)`;
+  }
+  // Then the workflows: every unit of the township whose rows moved and whose workflow was never started (this
+  // attempt's, and any an earlier attempt moved before it died). The units' queue sets the pace.
+  const unstarted = await unstartedUnits(sql, plan.id, input.townshipId, input.townshipDuty ?? false);
+  await startUnits(deps, plan.id, unstarted, (started) => Context.current().heartbeat({ dispatchedUnits, started }));
   if (input.townshipDuty) return { townshipId: input.townshipId, dispatchedUnits, dispatchedTasks, alreadyDispatchedUnits: 0 };
-  await sql`
-    update plan_townships set status = 'dispatched', dispatched_at = now(), dispatched_by = ${input.actor?.login ?? 'system'}
-    where plan_id = ${plan.id} and township_id = ${input.townshipId} and status = 'issued'
-      and not exists (select 1 from tasks where plan_id = ${plan.id} and township_id = ${input.townshipId} and version = 0)`;
   return {
     townshipId: input.townshipId,
     dispatchedUnits,

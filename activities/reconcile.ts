@@ -60,10 +60,23 @@ export async function reconcileTasks(deps: { sql: Sql; temporal: Client }, optio
     order by created_at`;
   const report: ReconcileReport = { plans: plans.length, units: 0, tasks: 0, differences: [], attention: [], repaired: 0, unrepaired: [] };
   for (const plan of plans) {
-    // Only dispatched units have a workflow (rows still at version 0 wait for their township).
+    // Only started units have a workflow: rows still at version 0 wait for their township, and a unit whose rows its
+    // township's dispatch has moved waits for that dispatch (or a chair's verb) to start it.
     const rows = await sql<Row[]>`
       select id, plan_id as "planId", org_id as "orgId", indicator, state, version, responsible, value::float8 as value, points::float8 as points, deadline, exit_reason as "exitReason"
-      from tasks where plan_id = ${plan.id} and version > 0 order by org_id, indicator`;
+      from tasks t where plan_id = ${plan.id} and version > 0
+        and exists (select 1 from unit_workflows w where w.plan_id = t.plan_id and w.org_id = t.org_id)
+      order by org_id, indicator`;
+    // Units in their inboxes whose workflow was never started: their township's dispatch is still starting units, or
+    // stopped before it got to them (dispatching the township again starts them; so does a chair's verb).
+    const waiting = await sql<{ id: string }[]>`
+      select distinct on (t.org_id) t.id from tasks t
+      where t.plan_id = ${plan.id} and t.version > 0
+        and not exists (select 1 from unit_workflows w where w.plan_id = t.plan_id and w.org_id = t.org_id)
+      order by t.org_id, t.indicator`;
+    for (const w of waiting) {
+      report.attention.push({ planId: plan.id, taskId: w.id, message: 'dispatched, but its unit’s workflow is not started yet: dispatch the township again to start it' });
+    }
     const byUnit = new Map<string, Row[]>();
     for (const r of rows) byUnit.set(r.orgId, [...(byUnit.get(r.orgId) ?? []), r]);
     const units = [...byUnit.entries()];

@@ -235,7 +235,7 @@ plans.openapi(
       ),
     },
     responses: {
-      200: jsonOk(z.object({ townshipId: z.string(), dispatchedUnits: z.number(), dispatchedTasks: z.number(), alreadyDispatchedUnits: z.number() }).openapi('DispatchResult'), 'dispatched; units dispatched before are counted apart'),
+      200: jsonOk(z.object({ townshipId: z.string(), dispatchedUnits: z.number(), dispatchedTasks: z.number(), alreadyDispatchedUnits: z.number() }).openapi('DispatchResult'), 'dispatched: every task is in its unit’s inbox (it can be acted on at once) and every unit’s workflow is started; units dispatched before are counted apart'),
       ...authErrors,
       ...conflictError,
       ...unprocessable,

@@ -12,7 +12,9 @@ import { escalationSchema } from '../lib/escalation';
 import * as rules from '../workflows/task-rules';
 import { actorProblem, scoreProblem, valueProblem, type Refusal, type Verb } from '../workflows/task-rules';
 import { actorOf } from './actor';
-import type { AppEnv, CurrentUser } from './context';
+import type { AppDeps, AppEnv, CurrentUser } from './context';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { startIfNeverStarted, unitStartDeps, type UnitStartDeps } from '../activities/unit-start';
 import { idempotent, updateIdOf } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
@@ -196,11 +198,29 @@ function checkPlanDate(value: string | undefined, year: number, field: string) {
   if (problem) throw invalid(field, problem);
 }
 
+/** How this API process starts a unit's workflow: made once, with the same settings as the worker's dispatch. */
+const starters = new WeakMap<AppDeps, UnitStartDeps>();
+/**
+ * Send a verb; if the unit's workflow is not there because its township's dispatch has written the unit's tasks into
+ * its inbox but not yet started it (it starts units paced by the units' queue), start it here and send again.
+ */
+async function startingUnit<T>(c: Context<AppEnv>, task: { planId: string; orgId: string }, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    const deps = c.var.deps;
+    if (!starters.has(deps)) starters.set(deps, unitStartDeps(deps));
+    if (!(await startIfNeverStarted(starters.get(deps)!, task.planId, task.orgId))) throw err;
+    return await send();
+  }
+}
+
 /** Send the verb to the unit's workflow, wait for it to land in PostgreSQL, and answer with the task as it now is. */
 async function act(c: Context<AppEnv>, task: TaskRow, send: (handle: ReturnType<Context<AppEnv>['var']['temporal']['workflow']['getHandle']>, updateId: string) => Promise<unknown>) {
   const handle = c.var.temporal.workflow.getHandle(unitTasksWorkflowId(task.planId, task.orgId));
   const updateId = updateIdOf(c);
-  await sendUpdate(() => send(handle, updateId), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
+  await sendUpdate(() => startingUnit(c, task, () => send(handle, updateId)), 30_000, 'retry with the same Idempotency-Key; it will apply at most once');
   const fresh = (await findTaskInScope(c.var.sql, c.var.user, task.id))!;
   c.header('ETag', `"${fresh.version}"`);
   return c.json(present(fresh), 200);
@@ -457,7 +477,7 @@ tasks.openapi(
         const updateId = updateIdOf(c, task.id);
         try {
           const input = evaluateInput(c, task, item, item.version);
-          await sendUpdate(() => handle.executeUpdate(evaluateUpdate, { args: [input], updateId }), 30_000, 'retry with the same Idempotency-Key; each row applies at most once');
+          await sendUpdate(() => startingUnit(c, task, () => handle.executeUpdate(evaluateUpdate, { args: [input], updateId })), 30_000, 'retry with the same Idempotency-Key; each row applies at most once');
           const fresh = (await findTaskInScope(c.var.sql, c.var.user, task.id))!;
           results[i] = { taskId: task.id, status: 200, task: present(fresh) };
         } catch (err) {

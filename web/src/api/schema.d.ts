@@ -3366,7 +3366,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description dispatched; units dispatched before are counted apart */
+                /** @description dispatched: every task is in its unit’s inbox (it can be acted on at once) and every unit’s workflow is started; units dispatched before are counted apart */
                 200: {
                     headers: {
                         [name: string]: unknown;
