@@ -74,10 +74,11 @@ export async function unitStarted(sql: Sql, planId: string, orgId: string): Prom
 }
 
 /**
- * Start the workflows of these units from their dispatched rows (version > 0), 25 at a time, each chunk after the
- * gate, and record each as started. Safe to run twice or at the same time from two places: a running workflow is
- * found by its id, and a finished one is never started again. A plan that stopped being `issued` meanwhile (it is
- * closing) gets the close signal sent to the units started here, so none of them runs on unfrozen.
+ * Start the workflows of these units from their dispatched rows (version > 0), 25 units a chunk, each start after the
+ * gate and in one of the shared slots, and record each as started. Safe to run twice or at the same time from two
+ * places: a running workflow is found by its id, and a finished one is never started again. If the plan began
+ * closing, or its escalation policy changed, while a chunk started, the units started in it get the close or re-arm
+ * signal that the close or the change may have sent the others before these existed.
  */
 export async function startUnits(deps: UnitStartDeps, planId: string, orgIds: string[], onChunk?: (started: number) => void): Promise<number> {
   const { sql, temporal } = deps;
@@ -110,6 +111,7 @@ export async function startUnits(deps: UnitStartDeps, planId: string, orgIds: st
     const unitById = new Map(units.map((u) => [u.id, u]));
     const byUnit = new Map<string, (typeof rows)[number][]>();
     for (const r of rows) byUnit.set(r.orgId, [...(byUnit.get(r.orgId) ?? []), r]);
+    if (byUnit.size === 0) continue;
     const fresh: string[] = [];
     await Promise.all(
       [...byUnit.entries()].map(async ([orgId, tasks]) => {
