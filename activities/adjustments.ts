@@ -9,7 +9,7 @@ import { classUnits, findAdjustment, recountAdjustment, type AdjustmentRow } fro
 import { resolveNeeds } from '../db/queries/needs';
 import { writeNotices } from '../db/queries/notices';
 import { extendUpdate, exitUpdate, retargetUpdate, unitTasksWorkflowId, type Actor } from '../workflows/unit-tasks.contract';
-import { startIfNeverStarted, type UnitStartDeps } from './unit-start';
+import { sendStartingUnit, type UnitStartDeps } from './unit-start';
 
 export interface AdjustmentDeps {
   sql: Sql;
@@ -46,13 +46,8 @@ async function applyToTask(deps: AdjustmentDeps, adj: AdjustmentRow, actor: Acto
     else await handle.executeUpdate(exitUpdate, { args: [{ taskId: t.taskId, actor, reason: `${adj.number}：${adj.reason}` }], updateId });
   };
   try {
-    try {
-      await send();
-    } catch (err) {
-      // Dispatched, but its workflow not started yet (its township's dispatch is still starting units): start it.
-      if (!(err instanceof WorkflowNotFoundError) || !deps.starts || !(await startIfNeverStarted(deps.starts, adj.planId, t.orgId))) throw err;
-      await send();
-    }
+    // A unit dispatched but not started yet (its township's dispatch is still starting units) is started first.
+    await sendStartingUnit(deps.starts, adj.planId, t.orgId, send);
     return { status: 'done', detail: null };
   } catch (err) {
     // The task refused the change (it moved on: approved, exited, a later deadline already): recorded, not retried.

@@ -185,3 +185,16 @@ export async function startIfNeverStarted(deps: UnitStartDeps, planId: string, o
   await startUnits({ ...deps, gate: undefined, startSlots: undefined }, planId, [orgId]);
   return true;
 }
+
+/**
+ * Send a verb or a change to a unit's workflow; if there is none because the unit was dispatched but never started,
+ * start it and send again. The API's verbs and the adjustments both go through here.
+ */
+export async function sendStartingUnit<T>(deps: UnitStartDeps | undefined, planId: string, orgId: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError) || !deps || !(await startIfNeverStarted(deps, planId, orgId))) throw err;
+    return await send();
+  }
+}

@@ -13,8 +13,7 @@ import * as rules from '../workflows/task-rules';
 import { actorProblem, scoreProblem, valueProblem, type Refusal, type Verb } from '../workflows/task-rules';
 import { actorOf } from './actor';
 import type { AppDeps, AppEnv, CurrentUser } from './context';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { startIfNeverStarted, unitStartDeps, type UnitStartDeps } from '../activities/unit-start';
+import { sendStartingUnit, unitStartDeps, type UnitStartDeps } from '../activities/unit-start';
 import { idempotent, updateIdOf } from './middleware/idempotency';
 import { requireRole, requireUser } from './middleware/auth';
 import { newRouter } from './router';
@@ -204,16 +203,10 @@ const starters = new WeakMap<AppDeps, UnitStartDeps>();
  * Send a verb; if the unit's workflow is not there because its township's dispatch has written the unit's tasks into
  * its inbox but not yet started it (it starts units paced by the units' queue), start it here and send again.
  */
-async function startingUnit<T>(c: Context<AppEnv>, task: { planId: string; orgId: string }, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    const deps = c.var.deps;
-    if (!starters.has(deps)) starters.set(deps, unitStartDeps(deps));
-    if (!(await startIfNeverStarted(starters.get(deps)!, task.planId, task.orgId))) throw err;
-    return await send();
-  }
+function startingUnit<T>(c: Context<AppEnv>, task: { planId: string; orgId: string }, send: () => Promise<T>): Promise<T> {
+  const deps = c.var.deps;
+  if (!starters.has(deps)) starters.set(deps, unitStartDeps(deps));
+  return sendStartingUnit(starters.get(deps), task.planId, task.orgId, send);
 }
 
 /** Send the verb to the unit's workflow, wait for it to land in PostgreSQL, and answer with the task as it now is. */
