@@ -5,6 +5,7 @@ import { indexRow, publishedCatalogue, storeIndexRows } from '../db/queries/unit
 import { bandRank, unitStanding, type Band } from '../indicators';
 import type { CloseResult } from '../workflows/plan-cycle.contract';
 import { closeSignal, unitTasksWorkflowId, type Actor } from '../workflows/unit-tasks.contract';
+import { tellSharedLadder } from './shared-ladder';
 
 /** The title (表彰) goes to 三星 and above. */
 const commendable = (band: Band) => bandRank[band] >= bandRank['三星'];
@@ -17,6 +18,8 @@ const commendable = (band: Band) => bandRank[band] >= bandRank['三星'];
 export async function closePlan(deps: { sql: Sql; temporal: Client }, input: { planId: string; actor: Actor }): Promise<CloseResult> {
   const { sql, temporal } = deps;
   await sql`update plans set status = 'closing' where id = ${input.planId} and status = 'issued'`;
+  // The shared ladder looks again, finds the plan closing, and ends.
+  await tellSharedLadder(temporal, input.planId);
   const units = await sql<{ orgId: string }[]>`
     select distinct org_id as "orgId" from tasks where plan_id = ${input.planId} and version > 0`;
   let signalled = 0;

@@ -11,6 +11,7 @@ import { closePlan } from './close';
 import { classified } from './failures';
 import { fireRungs, ladderSchedule, type FireInput, type LadderDeps } from './ladder';
 import { dispatchUnits, issuePlan, pendingTownships, rearmUnits } from './plan';
+import { fireSharedRungs, sharedRungsNext } from './shared-ladder';
 import { unitStartDeps } from './unit-start';
 import { slots } from '../lib/slots';
 import { projectTask, type TaskChange } from './projection';
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     calendar,
     channels: { email: Boolean(env.SMTP_URL) },
     publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
+    temporal,
   };
   // One gate for every dispatch this worker runs: the townships' dispatches share the units' queue.
   const gate = backlogGate(readWorkflowBacklog(temporal, env.TEMPORAL_TASK_QUEUE), { maxAgeMs: env.DISPATCH_BACKLOG_MS, pollMs: 500, maxWaitMs: 15_000 });
@@ -52,6 +54,8 @@ export function createActivities(deps: ActivityDeps) {
       classified(() => dispatchUnits({ ...starts, gate, startSlots }, input)),
     ladderSchedule: (input: Parameters<typeof ladderSchedule>[1]) => ladderSchedule(ladder, input),
     fireRungs: (input: FireInput) => classified(() => fireRungs(ladder, input)),
+    sharedRungsNext: (input: { planId: string; after: string }) => classified(() => sharedRungsNext(ladder, input)),
+    fireSharedRungs: (input: { planId: string; at: string }) => classified(() => fireSharedRungs(ladder, input)),
     rearmUnits: ({ planId, units }: { planId: string; units?: string[] }) => rearmUnits({ sql, temporal, gate }, planId, units),
     closePlan: (input: { planId: string; actor: Actor }) => classified(() => closePlan({ sql, temporal }, input)),
     applyAdjustmentBatch: (input: { adjustmentId: string }) => classified(() => applyAdjustmentBatch({ sql, temporal, publicUrl: ladder.publicUrl, starts }, input)),

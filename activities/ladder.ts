@@ -3,25 +3,36 @@
 // the task's light and write the notices: a wake-up's reminders and warnings in one transaction, each order and
 // summons in its own.
 import { ApplicationFailure, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { transaction, type Sql } from '../db/client';
 import { beijingTime, writeNoticeBatch, writeNotices, type Channels, type NoticeEvent, type Party } from '../db/queries/notices';
 import { currentCalendar } from '../db/queries/calendar';
 import type { WorkingCalendar } from '../lib/calendar';
 import { rungDigest } from '../lib/notice-digest';
 import { isPermanentDbError, sqlState } from './failures';
-import { escalationSchema, ladderTimes, orderDue, policyFor, spreadLadder, spreadOffsetMs, summonsTime, type LadderTimes } from '../lib/escalation';
+import { backstopLadder, escalationSchema, ladderTimes, orderDue, policyFor, spreadLadder, spreadOffsetMs, summonsTime, type LadderTimes } from '../lib/escalation';
+import { tellSharedLadder } from './shared-ladder';
 
-/** LADDER_SPREAD_MS_PER_UNIT and where a plan's unit count comes from. */
+/** LADDER_SPREAD_MS_PER_UNIT and where a plan's unit count comes from; LADDER_BACKSTOP_MS and which plans have a shared ladder. */
 export interface LadderSpread {
   msPerUnit: number;
   planUnits(planId: string): Promise<number>;
+  backstopMs?: number;
+  shared?(planId: string): Promise<boolean>;
 }
 
-/** Rung times for a unit's tasks, spread by the unit's place in its plan's wave (none when the spread is off). */
+/**
+ * Rung times for a unit's tasks: spread by the unit's place in its plan's wave (none when the spread is off) and,
+ * when the plan has a shared ladder, the reminder and warning still ahead later again, as the backstop.
+ */
 export async function unitLadder(spread: LadderSpread | undefined, planId: string): Promise<(orgId: string, times: LadderTimes) => LadderTimes> {
-  if (!spread || spread.msPerUnit <= 0) return (_orgId, times) => times;
-  const units = await spread.planUnits(planId);
-  return (orgId, times) => spreadLadder(times, spreadOffsetMs(orgId, units, spread.msPerUnit));
+  const backstopMs = spread?.backstopMs && spread.shared && (await spread.shared(planId)) ? spread.backstopMs : 0;
+  const units = spread && spread.msPerUnit > 0 ? await spread.planUnits(planId) : 0;
+  const now = Date.now();
+  return (orgId, times) => {
+    const spreadTimes = units > 0 ? spreadLadder(times, spreadOffsetMs(orgId, units, spread!.msPerUnit)) : times;
+    return backstopLadder(times, spreadTimes, backstopMs, now);
+  };
 }
 
 export interface LadderDeps {
@@ -32,6 +43,8 @@ export interface LadderDeps {
   channels: Channels;
   /** Base of the links in notice texts. */
   publicUrl: string;
+  /** To wake a plan's shared ladder when a schedule brings a reminder or warning earlier than it waits for. */
+  temporal?: Client;
 }
 
 async function planPolicy(sql: Sql, planId: string) {
@@ -41,7 +54,7 @@ async function planPolicy(sql: Sql, planId: string) {
 }
 
 /** The calendar as it stands, counting a year whose holidays are not entered Monday–Friday. */
-const calendarNow = async (deps: LadderDeps) => (await currentCalendar(deps.sql, deps.calendar)).provisional();
+export const calendarNow = async (deps: LadderDeps) => (await currentCalendar(deps.sql, deps.calendar)).provisional();
 
 export interface Schedule {
   times: Record<string, LadderTimes>;
@@ -65,9 +78,18 @@ export async function ladderSchedule(deps: LadderDeps, input: { planId: string; 
     const rows = await deps.sql<{ id: string; orgId: string }[]>`select id, org_id as "orgId" from tasks where id in ${deps.sql(input.tasks.map((t) => t.taskId))}`;
     for (const r of rows) orgOf.set(r.id, r.orgId);
   }
+  const now = Date.now();
+  let earliest = Infinity;
   for (const t of input.tasks) {
     const times = ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), calendar);
     result.times[t.taskId] = spread(orgOf.get(t.taskId) ?? t.taskId, times);
+    for (const rung of ['remind', 'warn'] as const) if (Date.parse(times[rung]) > now) earliest = Math.min(earliest, Date.parse(times[rung]));
+  }
+  // These tasks' own timers for a reminder or warning still ahead are backstops now if the plan has a shared ladder:
+  // if one falls before the time it waits for, it must look again.
+  if (earliest < Infinity && deps.temporal && deps.spread?.backstopMs && deps.spread.shared && (await deps.spread.shared(input.planId))) {
+    const [row] = await deps.sql<{ nextAt: Date | null }[]>`select next_at as "nextAt" from shared_ladders where plan_id = ${input.planId}`;
+    if (!row?.nextAt || earliest < new Date(row.nextAt).getTime()) await tellSharedLadder(deps.temporal, input.planId);
   }
   if (input.tasks.length > 0) {
     const open = await deps.sql<{ id: string; respondBy: Date }[]>`
@@ -179,7 +201,7 @@ const rungEventKey = (due: RungDue) => `${due.rung}:${due.taskId}:${new Date(due
  * or two per step for all of them: the rungs (once per deadline), the notices, the audit lines of the rungs
  * written now, the lights. A 5,000-unit district's deadline is 115,000 of these at the same moment.
  */
-async function fireWarnings(deps: LadderDeps, tx: Sql, dues: RungDue[], at: string) {
+export async function fireWarnings(deps: LadderDeps, tx: Sql, dues: RungDue[], at: string): Promise<number> {
   const facts = await tasksFacts(tx, [...new Set(dues.map((d) => d.taskId))]);
   const missing = dues.find((d) => !facts.has(d.taskId));
   if (missing) throw ApplicationFailure.nonRetryable(`task ${missing.taskId} not found`);
@@ -191,7 +213,8 @@ async function fireWarnings(deps: LadderDeps, tx: Sql, dues: RungDue[], at: stri
       ${dues.map((d) => of(d).townshipId)}::uuid[], ${dues.map((d) => of(d).districtId)}::uuid[])
     on conflict do nothing returning task_id as "taskId", rung, deadline`;
   // In-app, a notice per task; outside, one message per robot or address for the rungs written now (a replayed
-  // wave writes none): the unit's robot and its township's each hear of the unit's tasks due together once.
+  // wave writes none): the unit's robot hears of its tasks due together once, and its township's robot of all the
+  // batch's units at once (a unit's own wake-up is one unit; the shared ladder's batch a whole township).
   const byKey = new Map(dues.map((d) => [rungEventKey(d), d]));
   const written = new Set(inserted.map((r) => rungEventKey({ taskId: r.taskId, rung: r.rung as RungDue['rung'], deadline: new Date(r.deadline).toISOString() })));
   await writeNoticeBatch(tx, dues.map((d) => warningNotice(deps, of(d), d)), deps.channels, {
@@ -203,7 +226,7 @@ async function fireWarnings(deps: LadderDeps, tx: Sql, dues: RungDue[], at: stri
       return rungDigest(
         due[0]!.rung === 'remind' ? 'remind' : 'warn',
         orgNames.size === 1 ? unit.orgName : `${orgNames.size} 个单位`,
-        due.map((d) => ({ code: of(d).indicator, name: of(d).indicatorName, deadline: beijingTime(d.deadline) })),
+        due.map((d) => ({ code: of(d).indicator, name: of(d).indicatorName, deadline: beijingTime(d.deadline), org: of(d).orgName })),
         // The chairs' task list on the phone for the unit's own robot; the console's task list for the township's.
         targetOrgId === unit.orgId ? `${deps.publicUrl}/m/` : `${deps.publicUrl}/tasks`,
       );
@@ -220,6 +243,7 @@ async function fireWarnings(deps: LadderDeps, tx: Sql, dues: RungDue[], at: stri
       on conflict (event_key) where event_key is not null do nothing`;
   }
   await tx`select refresh_task_lights(${[...facts.keys()]}::uuid[])`;
+  return inserted.length;
 }
 
 /** 督办: a numbered supervision order (once per task and deadline), its notices, the task's light. */
@@ -308,12 +332,12 @@ async function summon(deps: LadderDeps, calendar: WorkingCalendar, tx: Sql, orde
 }
 
 /** Whether a rung's failure will not go away by retrying: refused data, or a task or order that no longer exists. */
-function permanent(err: unknown): boolean {
+export function permanentFailure(err: unknown): boolean {
   return isPermanentDbError(err) || (err instanceof ApplicationFailure && err.nonRetryable === true);
 }
 
 /** Record a rung or summons that failed for good, once, where the district admin sees it. */
-async function recordFailure(sql: Sql, planId: string, f: { taskId?: string; deadline?: string; rung: string; orderId?: string }, err: unknown) {
+export async function recordFailure(sql: Sql, planId: string, f: { taskId?: string; deadline?: string; rung: string; orderId?: string }, err: unknown) {
   const state = sqlState(err);
   const message = `${err instanceof Error ? err.message : String(err)}${state ? ` [SQLSTATE ${state}]` : ''}`;
   log.error('ladder rung failed for good', { ...f, error: message });
@@ -334,13 +358,22 @@ export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<Fir
   const calendar = await calendarNow(deps);
   // Reminders and warnings together in one transaction; if the database refuses it for good, one by one below,
   // so only the rung at fault is set aside.
-  const warnings = input.rungs.filter((d) => d.rung !== 'supervise');
+  let warnings = input.rungs.filter((d) => d.rung !== 'supervise');
   let oneByOne = input.rungs.filter((d) => d.rung === 'supervise');
+  // All of them recorded already (the plan's shared ladder fired them, and this is the unit's backstop; or a replayed
+  // wake-up): a rung is written with its notices and lights in one transaction, so there is nothing left to do.
+  if (warnings.length > 0) {
+    const [recorded] = await deps.sql<{ n: number }[]>`
+      select count(*)::int as n from ladder_rungs r
+      join unnest(${warnings.map((d) => d.taskId)}::uuid[], ${warnings.map((d) => d.deadline)}::timestamptz[], ${warnings.map((d) => d.rung)}::text[]) as w(task_id, deadline, rung)
+        on r.task_id = w.task_id and r.deadline = w.deadline and r.rung = w.rung`;
+    if (recorded!.n === warnings.length) warnings = [];
+  }
   if (warnings.length > 0) {
     try {
       await transaction(deps.sql, (tx) => fireWarnings(deps, tx, warnings, input.at));
     } catch (err) {
-      if (!permanent(err)) throw err;
+      if (!permanentFailure(err)) throw err;
       oneByOne = input.rungs;
     }
   }
@@ -348,7 +381,7 @@ export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<Fir
     try {
       await transaction(deps.sql, (tx) => fireRung(deps, calendar, tx, due, input.at, result));
     } catch (err) {
-      if (permanent(err)) {
+      if (permanentFailure(err)) {
         await recordFailure(deps.sql, input.planId, due, err);
         result.failed!.rungs.push(due);
       } else throw err;
@@ -360,7 +393,7 @@ export async function fireRungs(deps: LadderDeps, input: FireInput): Promise<Fir
       if (outcome === true) result.settled.push(orderId);
       else result.rescheduled!.push({ orderId, respondBy: outcome.respondBy.toISOString() });
     } catch (err) {
-      if (permanent(err)) {
+      if (permanentFailure(err)) {
         await recordFailure(deps.sql, input.planId, { orderId, rung: 'summons' }, err);
         result.failed!.orders.push(orderId);
       } else throw err;

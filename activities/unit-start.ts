@@ -15,6 +15,7 @@ import { unitAttributes } from '../lib/search-attributes';
 import { closeSignal, cycleIndicator, rearmSignal, unitTasksWorkflowId, type TaskSpec, type UnitTasksInput } from '../workflows/unit-tasks.contract';
 import type { unitTasks } from '../workflows/unit-tasks';
 import { unitLadder, type LadderSpread } from './ladder';
+import { sharedLadderCache } from './shared-ladder';
 
 export interface UnitStartDeps {
   sql: Sql;
@@ -53,7 +54,12 @@ export function unitStartDeps(deps: { sql: Sql; temporal: Client; env: Env; cale
     taskQueue: deps.env.TEMPORAL_TASK_QUEUE,
     calendar: deps.calendar ?? shippedCalendar,
     searchAttributes: deps.env.TEMPORAL_SEARCH_ATTRIBUTES === 'on',
-    spread: { msPerUnit: deps.env.LADDER_SPREAD_MS_PER_UNIT, planUnits: planUnitsCache(deps.sql) },
+    spread: {
+      msPerUnit: deps.env.LADDER_SPREAD_MS_PER_UNIT,
+      planUnits: planUnitsCache(deps.sql),
+      backstopMs: deps.env.LADDER_BACKSTOP_MS,
+      shared: sharedLadderCache(deps.sql),
+    },
   };
 }
 

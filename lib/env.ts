@@ -74,6 +74,12 @@ export const envSchema = z.object({
    * wake-up costs on one 2-core machine, so the spread lasts about as long as the wave itself would. 0: no spread.
    */
   LADDER_SPREAD_MS_PER_UNIT: wholeNumber(0, 10_000).default(30),
+  /**
+   * A plan's reminders and warnings are fired for all its units at once, set-wise, by one shared ladder workflow; each
+   * unit's own timer for them comes this much later (after its spread) as the backstop, and finds them fired. 0: no
+   * shared ladder, each unit fires its own rungs as before.
+   */
+  LADDER_BACKSTOP_MS: wholeNumber(0, 7 * 24 * 3600_000).default(600_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

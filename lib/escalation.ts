@@ -98,6 +98,19 @@ export function spreadLadder(times: LadderTimes, offsetMs: number): LadderTimes 
   return { ...times, remind: new Date(remind).toISOString(), warn: later(times.warn), supervise: later(times.supervise) };
 }
 
+/**
+ * A unit's own times for the reminder and warning when its plan has a shared ladder (LADDER_BACKSTOP_MS): the shared
+ * ladder fires them for every unit at the rule's time, and the unit's timer comes `backstopMs` after its spread time
+ * only to fire what the shared one did not. A time already past at `now` stays as it is (the unit fires it itself,
+ * at once), and so does the supervision order, which each unit opens. `rule` is the unspread times, `spread` the
+ * unit's place in the spread applied to them.
+ */
+export function backstopLadder(rule: LadderTimes, spread: LadderTimes, backstopMs: number, now: number): LadderTimes {
+  if (backstopMs <= 0) return spread;
+  const later = (rung: 'remind' | 'warn') => (Date.parse(rule[rung]) > now ? new Date(Date.parse(spread[rung]) + backstopMs).toISOString() : spread[rung]);
+  return { ...spread, remind: later('remind'), warn: later('warn') };
+}
+
 /** When an order issued at `issuedAt` must be answered. */
 export const orderDue = (policy: LadderPolicy, issuedAt: Date, calendar: WorkingCalendar) => shift(issuedAt, policy.orderResponse, 1, calendar);
 

@@ -12,6 +12,8 @@ export interface DigestItem {
   name: string;
   /** The task's deadline as the notice shows it (Beijing time). */
   deadline: string;
+  /** The unit whose task it is, when a digest may cover several (a township's robot hears of all its units at once). */
+  org?: string;
 }
 
 export interface Digest {
@@ -22,8 +24,9 @@ export interface Digest {
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /**
- * 提醒 or 预警 for `orgName`'s tasks in `items` (two or more), one line a task in code order, as many as fit in
- * `maxBytes` with the count of the rest and the link to where they are all listed.
+ * 提醒 or 预警 for `orgName`'s tasks in `items` (two or more): one line a task in code order or, when they belong to
+ * several units, one line a unit with its count of tasks (most first), as many lines as fit in `maxBytes` with the
+ * count of the rest and the link to where they are all listed.
  */
 export function rungDigest(kind: 'remind' | 'warn', orgName: string, items: DigestItem[], link: string, maxBytes = robotTextBytes): Digest {
   const sorted = [...items].sort((a, b) => a.code.localeCompare(b.code) || a.deadline.localeCompare(b.deadline));
@@ -34,12 +37,20 @@ export function rungDigest(kind: 'remind' | 'warn', orgName: string, items: Dige
     kind === 'remind'
       ? ['【提醒】', `${orgName} ${n} 项任务即将到期`, `${orgName}有 ${n} 项任务${shared}即将到期，请按时完成并上报：`]
       : ['【预警】', `${orgName} ${n} 项任务已到期未完成`, `${orgName}有 ${n} 项任务${shared}已到期仍未完成，请尽快上报：`];
-  const lines = sorted.map((i) => `${i.code} ${i.name}${shared ? '' : `（截止 ${i.deadline}）`}`);
+  const perOrg = new Map<string, number>();
+  for (const i of sorted) if (i.org !== undefined) perOrg.set(i.org, (perOrg.get(i.org) ?? 0) + 1);
+  const byUnit = perOrg.size > 1;
+  const lines = byUnit
+    ? [...perOrg].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([org, count]) => `${org} ${count} 项`)
+    : sorted.map((i) => `${i.code} ${i.name}${shared ? '' : `（截止 ${i.deadline}）`}`);
   const head = `${tag}${header}`;
-  const tail = (left: number) => (left > 0 ? `……另有 ${left} 项，全部见：${link}` : link);
-  // The most lines that fit with the tail naming what was left out.
+  const tail = (left: number) => (left > 0 ? `……另有 ${left} ${byUnit ? '个单位' : '项'}，全部见：${link}` : link);
+  // The most lines that fit with the tail naming what was left out (sizes summed once: a township's digest can
+  // cover thousands of tasks).
+  const prefix = [bytes(head)];
+  for (const line of lines) prefix.push(prefix.at(-1)! + 1 + bytes(line));
+  const size = (k: number) => prefix[k]! + 1 + bytes(tail(lines.length - k));
   let shown = lines.length;
-  const size = (k: number) => bytes([head, ...lines.slice(0, k), tail(lines.length - k)].join('\n'));
   while (shown > 0 && size(shown) > maxBytes) shown -= 1;
   return { subject: `${tag}${subject}`, content: [head, ...lines.slice(0, shown), tail(lines.length - shown)].join('\n') };
 }

@@ -2,3 +2,4 @@
 export { adjustment } from './adjustment';
 export { planCycle } from './plan-cycle';
 export { unitTasks } from './unit-tasks';
+export { sharedLadder } from './shared-ladder';

@@ -78,7 +78,8 @@ type DeliveryRow = { event_key: string; district_id: string; org_id: string; tar
  * of four statements an event. Returns how many notices it wrote (one per event and recipient).
  */
 export async function writeNoticeBatch(tx: Sql, events: NoticeEvent[], channels: Channels, options: NoticeBatchOptions = {}): Promise<number> {
-  const audience = (e: NoticeEvent) => `${e.orgId}|${[...e.parties].sort().join(',')}|${e.department ?? ''}`;
+  // Who hears an event depends on its department only when the department's staff are among its parties.
+  const audience = (e: NoticeEvent) => `${e.orgId}|${[...e.parties].sort().join(',')}|${e.parties.includes('department') ? (e.department ?? '') : ''}`;
   const heard = new Map<string, Recipient[]>();
   for (const e of events) {
     const key = audience(e);
@@ -113,11 +114,15 @@ export async function writeNoticeBatch(tx: Sql, events: NoticeEvent[], channels:
 /** One row per (channel, target, kind): a lone event keeps its own delivery, two or more become a digest. */
 function digested(perEvent: { e: NoticeEvent; row: DeliveryRow }[], digest: NonNullable<NoticeBatchOptions['digest']>): DeliveryRow[] {
   const groups = new Map<string, { e: NoticeEvent; row: DeliveryRow }[]>();
+  const seen = new Set<string>();
   for (const d of perEvent) {
     const key = `${d.row.channel}|${d.row.target}|${d.e.kind}`;
-    const group = groups.get(key) ?? [];
-    if (!group.some((g) => g.e.eventKey === d.e.eventKey)) group.push(d);
-    groups.set(key, group);
+    // A set, not a search of the group: a township's robot hears of thousands of events in one wave.
+    if (seen.has(`${key}|${d.e.eventKey}`)) continue;
+    seen.add(`${key}|${d.e.eventKey}`);
+    const group = groups.get(key);
+    if (group) group.push(d);
+    else groups.set(key, [d]);
   }
   return [...groups.values()].map((group) => {
     const first = group[0]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calendar } from '../../lib/calendar';
-import { defaultPolicy, ladderOutlook, escalationSchema, ladderTimes, orderDue, policyFor, spreadLadder, spreadOffsetMs, summonsTime } from '../../lib/escalation';
+import { backstopLadder, defaultPolicy, ladderOutlook, escalationSchema, ladderTimes, orderDue, policyFor, spreadLadder, spreadOffsetMs, summonsTime } from '../../lib/escalation';
 
 const cst = (local: string) => new Date(`${local}+08:00`);
 
@@ -117,5 +117,21 @@ describe('the spread of a shared deadline’s rungs (LADDER_SPREAD_MS_PER_UNIT)'
     expect(Date.parse(spread.supervise) - Date.parse(times.supervise)).toBe(90_000);
     const close = { ...times, remind: new Date(deadline.getTime() - 60_000).toISOString() };
     expect(spreadLadder(close, 90_000).remind).toBe(times.deadline);
+  });
+
+  it('puts a unit’s reminder and warning still ahead a backstop later when the plan has a shared ladder, and leaves the rest', () => {
+    const spread = spreadLadder(times, 90_000);
+    const before = Date.parse(times.remind) - 1000;
+    const later = backstopLadder(times, spread, 600_000, before);
+    expect(Date.parse(later.remind) - Date.parse(spread.remind)).toBe(600_000);
+    expect(Date.parse(later.warn) - Date.parse(spread.warn)).toBe(600_000);
+    // The supervision order is each unit's own: at its place in the spread, as without a shared ladder.
+    expect(later.supervise).toBe(spread.supervise);
+    expect(later.deadline).toBe(times.deadline);
+    // A reminder already due when the unit starts (a late dispatch) is the unit's to fire at once; the warning ahead waits.
+    const between = backstopLadder(times, spread, 600_000, Date.parse(times.remind) + 1000);
+    expect(between.remind).toBe(spread.remind);
+    expect(Date.parse(between.warn) - Date.parse(spread.warn)).toBe(600_000);
+    expect(backstopLadder(times, spread, 0, before)).toEqual(spread);
   });
 });

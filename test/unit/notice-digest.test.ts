@@ -44,6 +44,23 @@ describe('rungDigest', () => {
     expect(bytes(withOneMore.join('\n'))).toBeGreaterThan(robotTextBytes);
   });
 
+  it('names the units, most late tasks first, when a township’s robot hears of a whole wave at once', () => {
+    const units = Array.from({ length: 208 }, (_, u) => `富春街道第${String(u + 1).padStart(3, '0')}号企业工会`);
+    const items = units.flatMap((org, u) => Array.from({ length: u === 7 ? 23 : 22 }, (_, i) => ({ ...item(i + 1), org })));
+    const d = rungDigest('warn', '208 个单位', items, 'https://jj.example/tasks');
+    expect(bytes(d.content)).toBeLessThanOrEqual(robotTextBytes);
+    const lines = d.content.split('\n');
+    expect(lines[0]).toBe(`【预警】208 个单位有 ${items.length} 项任务（截止 2026-12-31 17:00）已到期仍未完成，请尽快上报：`);
+    expect(lines[1]).toBe('富春街道第008号企业工会 23 项');
+    expect(lines[2]).toBe('富春街道第001号企业工会 22 项');
+    const listed = lines.slice(1, -1);
+    expect(listed.length).toBeGreaterThan(10);
+    expect(lines.at(-1)).toBe(`……另有 ${208 - listed.length} 个单位，全部见：https://jj.example/tasks`);
+    // As many as fit: one more unit would not.
+    const withOneMore = [...lines.slice(0, -1), '富春街道第999号企业工会 22 项', `……另有 ${207 - listed.length} 个单位，全部见：https://jj.example/tasks`];
+    expect(bytes(withOneMore.join('\n'))).toBeGreaterThan(robotTextBytes);
+  });
+
   it('lists all 23 tasks of a unit with the catalogue’s short names', () => {
     const items = Array.from({ length: 23 }, (_, i) => item(i + 1, '2026-12-31 17:00', '困难职工帮扶'));
     const d = rungDigest('warn', '某工会', items, 'https://jj.example/m/');
