@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { transaction, type Sql } from '../db/client';
 import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
+import { planAttributes } from '../lib/search-attributes';
 import { slots } from '../lib/slots';
 import { coordinatorTaskQueue } from '../lib/temporal';
 import { ladderChangedSignal, sharedLadderWorkflowId, type SharedRungsFired, type SharedRungsNext } from '../workflows/shared-ladder.contract';
@@ -31,6 +32,8 @@ export interface SharedLadderStart {
   taskQueue: string;
   /** LADDER_BACKSTOP_MS; 0: plans get no shared ladder. */
   backstopMs: number;
+  /** The plan's id and year as search attributes, as on its other workflows (off where the server has none). */
+  searchAttributes?: boolean;
 }
 
 const ensured = new WeakMap<Sql, Set<string>>();
@@ -45,8 +48,12 @@ export async function ensureSharedLadder(deps: SharedLadderStart, planId: string
   const done = ensured.get(deps.sql) ?? new Set<string>();
   ensured.set(deps.sql, done);
   if (done.has(planId)) return;
+  const [plan] = await deps.sql<{ id: string; year: number; name: string }[]>`select id, year, name from plans where id = ${planId}`;
+  if (!plan) throw new Error(`plan ${planId} not found`);
   try {
     await deps.temporal.workflow.start<typeof sharedLadder>('sharedLadder', {
+      ...(deps.searchAttributes === false ? {} : { typedSearchAttributes: planAttributes(plan) }),
+      memo: { plan: plan.name },
       taskQueue: coordinatorTaskQueue(deps.taskQueue),
       workflowId: sharedLadderWorkflowId(planId),
       // Once per plan: one that finished (its plan closed) is not started again.
