@@ -8,6 +8,7 @@
 // Run with `npm run bench:ladder`, which provisions throw-away servers first.
 import { sign } from 'hono/jwt';
 import { createServer } from 'node:http';
+import { availableParallelism as availableCores } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { benchDistrict, benchPeople, cpuSeconds, machineBusySeconds, peakRssMb, pgStatements, rssMb, seconds } from './district';
 
@@ -136,6 +137,56 @@ async function wave(rung: 'remind' | 'warn', at: Date, noticesPerTask: number) {
 await wave('remind', remindAt, 1);
 phase = 'idle';
 await wave('warn', deadline, 2);
+
+/**
+ * The units' own timers for the two waves (LADDER_BACKSTOP_MS after each unit's place in the spread): every unit
+ * wakes, finds its rungs fired and writes and sends nothing. What that costs, and that nothing was written twice.
+ * BENCH_BACKSTOP=off skips it (it adds the backstop and the spread to the run).
+ */
+async function backstops() {
+  const backstopMs = d.env.LADDER_BACKSTOP_MS;
+  if (backstopMs <= 0 || process.env.BENCH_BACKSTOP === 'off') return;
+  const from = remindAt.getTime() + backstopMs;
+  const to = deadline.getTime() + backstopMs + units * d.env.LADDER_SPREAD_MS_PER_UNIT;
+  const totals = async () => {
+    const [r] = await d.sql<{ rungs: number; notices: number; deliveries: number }[]>`
+      select (select count(*)::int from ladder_rungs where plan_id = ${plan.id}) as rungs,
+        (select count(*)::int from notices n join tasks t on t.id = n.task_id where t.plan_id = ${plan.id}) as notices,
+        (select count(*)::int from notice_deliveries where district_id = ${d.districtId}) as deliveries`;
+    return r!;
+  };
+  const before = await totals();
+  const receivedBefore = [...received.values()].reduce((a, b) => a + b, 0);
+  while (Date.now() < from) await new Promise((r) => setTimeout(r, 250));
+  phase = 'backstops';
+  const cpu0 = { machine: machineBusySeconds(), worker: cpuSeconds(d.worker.pid!) };
+  const claim = claimDuringWave(chairs.length - 3);
+  // Until the last unit's warning backstop has fired and its workflow task is done: the spread's end, then until the
+  // machine is quiet (under 20% of its cores busy over 5 s) or a minute has passed.
+  while (Date.now() < to) await new Promise((r) => setTimeout(r, 500));
+  let quietAt = Date.now();
+  for (let m0 = machineBusySeconds(); Date.now() - to < 60_000; ) {
+    await new Promise((r) => setTimeout(r, 5000));
+    const m1 = machineBusySeconds();
+    if ((m1 - m0) / 5 < 0.2 * availableCores()) {
+      quietAt = Date.now() - 5000;
+      break;
+    }
+    m0 = m1;
+    quietAt = Date.now();
+  }
+  const machine = machineBusySeconds() - cpu0.machine;
+  const worker = cpuSeconds(d.worker.pid!) - cpu0.worker;
+  const after = await totals();
+  const receivedAfter = [...received.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    `units' own timers (backstop ${backstopMs / 1000} s, from ${seconds(from - deadline.getTime())} to ${seconds(quietAt - deadline.getTime())} s after the deadline): ` +
+      `rungs ${before.rungs} → ${after.rungs}, in-app notices ${before.notices} → ${after.notices}, deliveries ${before.deliveries} → ${after.deliveries}, webhooks received ${receivedBefore} → ${receivedAfter}`,
+  );
+  console.log(`  CPU: machine ${machine.toFixed(0)} s, worker ${worker.toFixed(0)} s (${((machine / units) * 1000).toFixed(1)} ms a unit for its two wake-ups); worker peak ${peaks.get('backstops')!.toFixed(0)} MiB`);
+  console.log(`  ${await claim}`);
+}
+await backstops();
 clearInterval(sampler);
 console.log(
   `worker peak RSS by phase: ${[...peaks].map(([p, mb]) => `${p} ${mb.toFixed(0)} MiB`).join(', ')}; overall high-water mark ${peakRssMb(d.worker.pid!).toFixed(0)} MiB`,

@@ -1,6 +1,7 @@
 // `npm run record-histories`: a whole demo plan year through the real API, on Temporal's time-skipping
 // test server with real PostgreSQL, then the plan and unit workflows' histories written to
-// test/replay/histories/ as fixtures for test/replay/replay.test.ts.
+// test/replay/histories/ as fixtures for test/replay/replay.test.ts (and the plan's shared ladder, when the code
+// recording it has one).
 //
 // Run it on purpose only: the fixtures are the record of what RUNNING workflows look like. Re-record
 // after a release has shipped a workflow change (so the new shape is covered too), never to make a
@@ -13,6 +14,7 @@ import { loadCalendar } from '../../lib/calendar';
 import { createLogger } from '../../lib/log';
 import { buildWorker, type JianjiaWorker } from '../../lib/worker';
 import { planCycleWorkflowId } from '../../workflows/plan-cycle.contract';
+import { sharedLadderWorkflowId } from '../../workflows/shared-ladder.contract';
 import { unitTasksWorkflowId } from '../../workflows/unit-tasks.contract';
 import { startDemoStack, type DemoStack } from '../support/demo';
 import { createTimeSkippingEnv } from '../support/time-skipping';
@@ -213,6 +215,8 @@ it('records a whole plan year of the plan and unit workflows', { timeout: 900_00
     'unit-tasks-worked': unitTasksWorkflowId(planId, u1),
     'unit-tasks-neglected': unitTasksWorkflowId(planId, u2),
     'unit-tasks-township-duty': unitTasksWorkflowId(planId, t1),
+    // Plans dispatched since the shared ladder (issue 14, eleventh pass) have one; its last run is what is recorded.
+    'shared-ladder': sharedLadderWorkflowId(planId),
   };
   for (const id of Object.values(workflows)) await tenv.client.workflow.getHandle(id).result();
   const [summonsCount] = await s.db.sql<{ n: number }[]>`select count(*)::int as n from summons where plan_id = ${planId}`;

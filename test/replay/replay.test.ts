@@ -16,6 +16,8 @@ describe('recorded workflow histories replay against the current workflow code',
   it('has fixtures for the plan workflow and the unit workflows', () => {
     expect(fixtures).toEqual(expect.arrayContaining(['plan-cycle.json', 'unit-tasks-worked.json', 'unit-tasks-neglected.json', 'unit-tasks-township-duty.json']));
     expect(fixtures).toEqual(expect.arrayContaining(['issue-10/plan-cycle.json', 'issue-10/unit-tasks-worked.json', 'projection-after-accept/unit-tasks-worked.json']));
+    // The plan's shared ladder (a year's last run: its rungs fired, then the close that ends it).
+    expect(fixtures).toEqual(expect.arrayContaining(['shared-ladder/shared-ladder.json', 'shared-ladder/unit-tasks-neglected.json']));
   });
 
   it('replays every fixture without a non-determinism error', { timeout: 120_000 }, async () => {
