@@ -10,7 +10,7 @@ import { currentCalendar } from '../db/queries/calendar';
 import type { WorkingCalendar } from '../lib/calendar';
 import { rungDigest } from '../lib/notice-digest';
 import { isPermanentDbError, sqlState } from './failures';
-import { backstopLadder, escalationSchema, ladderTimes, orderDue, policyFor, spreadLadder, spreadOffsetMs, summonsTime, type LadderTimes } from '../lib/escalation';
+import { backstopLadder, escalationSchema, ladderTimes, orderDue, policyFor, sharedRungs, spreadLadder, spreadOffsetMs, summonsTime, type LadderTimes } from '../lib/escalation';
 import { tellSharedLadder } from './shared-ladder';
 
 /** LADDER_SPREAD_MS_PER_UNIT and where a plan's unit count comes from; LADDER_BACKSTOP_MS and which plans have a shared ladder. */
@@ -83,7 +83,7 @@ export async function ladderSchedule(deps: LadderDeps, input: { planId: string; 
   for (const t of input.tasks) {
     const times = ladderTimes(policyFor(escalation, t.indicator), new Date(t.deadline), calendar);
     result.times[t.taskId] = spread(orgOf.get(t.taskId) ?? t.taskId, times);
-    for (const rung of ['remind', 'warn'] as const) if (Date.parse(times[rung]) > now) earliest = Math.min(earliest, Date.parse(times[rung]));
+    for (const rung of sharedRungs) if (Date.parse(times[rung]) > now) earliest = Math.min(earliest, Date.parse(times[rung]));
   }
   // These tasks' own timers for a reminder or warning still ahead are backstops now if the plan has a shared ladder:
   // if one falls before the time it waits for, it must look again.

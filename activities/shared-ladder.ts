@@ -3,16 +3,13 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { transaction, type Sql } from '../db/client';
-import { escalationSchema, ladderTimes, policyFor, type LadderTimes } from '../lib/escalation';
+import { escalationSchema, ladderTimes, policyFor, sharedRungs, type LadderTimes } from '../lib/escalation';
 import { planAttributes } from '../lib/search-attributes';
 import { slots } from '../lib/slots';
 import { coordinatorTaskQueue } from '../lib/temporal';
 import { ladderChangedSignal, sharedLadderWorkflowId, type SharedRungsFired, type SharedRungsNext } from '../workflows/shared-ladder.contract';
 import type { sharedLadder } from '../workflows/shared-ladder';
 import { calendarNow, fireWarnings, permanentFailure, recordFailure, type LadderDeps, type RungDue } from './ladder';
-
-/** The rungs the shared ladder fires; the supervision order stays with each unit. */
-const sharedRungs = ['remind', 'warn'] as const;
 
 /** Whether a plan has a shared ladder: once it has, it always has, so only that answer is kept. */
 export function sharedLadderCache(sql: Sql): (planId: string) => Promise<boolean> {

@@ -107,9 +107,13 @@ export function spreadLadder(times: LadderTimes, offsetMs: number): LadderTimes 
  */
 export function backstopLadder(rule: LadderTimes, spread: LadderTimes, backstopMs: number, now: number): LadderTimes {
   if (backstopMs <= 0) return spread;
-  const later = (rung: 'remind' | 'warn') => (Date.parse(rule[rung]) > now ? new Date(Date.parse(spread[rung]) + backstopMs).toISOString() : spread[rung]);
-  return { ...spread, remind: later('remind'), warn: later('warn') };
+  const times = { ...spread };
+  for (const rung of sharedRungs) if (Date.parse(rule[rung]) > now) times[rung] = new Date(Date.parse(spread[rung]) + backstopMs).toISOString();
+  return times;
 }
+
+/** The rungs a plan's shared ladder fires for all its units; the supervision order stays with each unit. */
+export const sharedRungs = ['remind', 'warn'] as const;
 
 /** When an order issued at `issuedAt` must be answered. */
 export const orderDue = (policy: LadderPolicy, issuedAt: Date, calendar: WorkingCalendar) => shift(issuedAt, policy.orderResponse, 1, calendar);
