@@ -11,7 +11,7 @@ import { closePlan } from './close';
 import { classified } from './failures';
 import { fireRungs, ladderSchedule, type FireInput, type LadderDeps } from './ladder';
 import { dispatchUnits, issuePlan, pendingTownships, rearmUnits } from './plan';
-import { fireSharedRungs, sharedRungsNext } from './shared-ladder';
+import { deadlineMoved, fireSharedRungs, sharedRungsNext } from './shared-ladder';
 import { unitStartDeps } from './unit-start';
 import { slots } from '../lib/slots';
 import { projectTask, type TaskChange } from './projection';
@@ -47,7 +47,11 @@ export function createActivities(deps: ActivityDeps) {
   // The server takes starts one after another: 24 in flight keep it busy (measured: docs/benchmarks.md, tenth pass).
   const startSlots = slots(24);
   return {
-    projectTask: (change: TaskChange) => classified(() => projectTask(sql, change)),
+    projectTask: (change: TaskChange) =>
+      classified(async () => {
+        const { deadlineMoved: moved } = await projectTask(sql, change);
+        if (moved) await deadlineMoved(ladder, change);
+      }),
     issuePlan: ({ planId }: { planId: string }) => classified(() => issuePlan(sql, planId)),
     pendingTownships: ({ planId }: { planId: string }) => pendingTownships(sql, planId),
     dispatchUnits: (input: DispatchInput & { planId: string; townshipDuty?: boolean }) =>

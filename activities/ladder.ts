@@ -11,7 +11,7 @@ import type { WorkingCalendar } from '../lib/calendar';
 import { rungDigest } from '../lib/notice-digest';
 import { isPermanentDbError, sqlState } from './failures';
 import { backstopLadder, escalationSchema, ladderTimes, orderDue, policyFor, sharedRungs, spreadLadder, spreadOffsetMs, summonsTime, type LadderTimes } from '../lib/escalation';
-import { tellSharedLadder } from './shared-ladder';
+import { wakeIfEarlier } from './shared-ladder';
 
 /** LADDER_SPREAD_MS_PER_UNIT and where a plan's unit count comes from; LADDER_BACKSTOP_MS and which plans have a shared ladder. */
 export interface LadderSpread {
@@ -86,11 +86,9 @@ export async function ladderSchedule(deps: LadderDeps, input: { planId: string; 
     for (const rung of sharedRungs) if (Date.parse(times[rung]) > now) earliest = Math.min(earliest, Date.parse(times[rung]));
   }
   // These tasks' own timers for a reminder or warning still ahead are backstops now if the plan has a shared ladder:
-  // if one falls before the time it waits for, it must look again.
-  if (earliest < Infinity && deps.temporal && deps.spread?.backstopMs && deps.spread.shared && (await deps.spread.shared(input.planId))) {
-    const [row] = await deps.sql<{ nextAt: Date | null }[]>`select next_at as "nextAt" from shared_ladders where plan_id = ${input.planId}`;
-    if (!row?.nextAt || earliest < new Date(row.nextAt).getTime()) await tellSharedLadder(deps.temporal, input.planId);
-  }
+  // if one falls before the time it waits for (a new policy, a corrected calendar), it must look again. (A moved
+  // deadline wakes it from its projection, once the new deadline is written: see deadlineMoved.)
+  await wakeIfEarlier(deps, input.planId, earliest);
   if (input.tasks.length > 0) {
     const open = await deps.sql<{ id: string; respondBy: Date }[]>`
       select o.id, o.respond_by as "respondBy" from supervision_orders o

@@ -22,14 +22,17 @@ export interface TaskChange {
 /**
  * Write a task change to PostgreSQL. Idempotent: the row only moves forward in version, the report
  * and the audit entry are keyed, so a retried activity (or one that ran twice) writes each thing once.
+ * Answers whether this write moved the task's deadline (an extension, a return with a new deadline).
  */
-export async function projectTask(sql: Sql, change: TaskChange): Promise<void> {
-  await transaction(sql, async (tx) => {
-    await tx`
-      update tasks set state = ${change.state}, responsible = ${change.responsible}, value = ${change.value},
-        points = ${change.points}, target = coalesce(${change.target ?? null}::numeric, target), deadline = ${change.deadline}, exit_reason = ${change.exitReason},
+export async function projectTask(sql: Sql, change: TaskChange): Promise<{ deadlineMoved: boolean }> {
+  return transaction(sql, async (tx) => {
+    const [moved] = await tx<{ deadlineMoved: boolean }[]>`
+      update tasks t set state = ${change.state}, responsible = ${change.responsible}, value = ${change.value},
+        points = ${change.points}, target = coalesce(${change.target ?? null}::numeric, t.target), deadline = ${change.deadline}, exit_reason = ${change.exitReason},
         version = ${change.version}, updated_at = now()
-      where id = ${change.taskId} and version < ${change.version}`;
+      from (select id, deadline from tasks where id = ${change.taskId}) was
+      where t.id = was.id and t.version < ${change.version}
+      returning t.deadline is distinct from was.deadline as "deadlineMoved"`;
     await tx`select refresh_task_light(${change.taskId})`;
     // The unit's 建家 index moves in the same transaction as its task, so nobody reads one without the other.
     const [task] = await tx<{ orgId: string }[]>`select org_id as "orgId" from tasks where id = ${change.taskId}`;
@@ -47,5 +50,6 @@ export async function projectTask(sql: Sql, change: TaskChange): Promise<void> {
       values (${a.actorId}, ${a.actorLogin}, ${a.action}, 'task', ${change.taskId}, ${a.fromState}, ${a.toState},
         ${tx.json(a.summary as never)}, ${`task:${change.taskId}:${change.version}`})
       on conflict (event_key) where event_key is not null do nothing`;
+    return { deadlineMoved: moved?.deadlineMoved ?? false };
   });
 }

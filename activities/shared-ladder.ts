@@ -74,6 +74,30 @@ export async function tellSharedLadder(temporal: Client, planId: string): Promis
     });
 }
 
+/** Wake the plan's shared ladder if it has one and a reminder or warning at `earliest` comes before the time it waits for. */
+export async function wakeIfEarlier(deps: LadderDeps, planId: string, earliest: number): Promise<void> {
+  if (!(earliest < Infinity) || !deps.temporal || !deps.spread?.backstopMs || !deps.spread.shared || !(await deps.spread.shared(planId))) return;
+  const [row] = await deps.sql<{ nextAt: Date | null }[]>`select next_at as "nextAt" from shared_ladders where plan_id = ${planId}`;
+  if (!row?.nextAt || earliest < new Date(row.nextAt).getTime()) await tellSharedLadder(deps.temporal, planId);
+}
+
+/**
+ * A task's deadline moved and the move is in PostgreSQL (its projection committed): if its new reminder or warning
+ * comes before the time the plan's shared ladder waits for, wake it. Done here, after the write, because the shared
+ * ladder reads deadlines from the database: woken by the unit's new schedule alone, which the workflow asks for while
+ * the projection is still being written, it could look before the new deadline is there and sleep past it.
+ */
+export async function deadlineMoved(deps: LadderDeps, change: { planId: string; taskId: string }): Promise<void> {
+  if (!deps.spread?.backstopMs || !deps.spread.shared || !(await deps.spread.shared(change.planId))) return;
+  const [task] = await deps.sql<{ indicator: string; deadline: Date; escalation: unknown }[]>`
+    select t.indicator, t.deadline, p.escalation from tasks t join plans p on p.id = t.plan_id where t.id = ${change.taskId}`;
+  if (!task) return;
+  const times = ladderTimes(policyFor(escalationSchema.parse(task.escalation ?? {}), task.indicator), new Date(task.deadline), await calendarNow(deps));
+  const now = Date.now();
+  const ahead = sharedRungs.map((rung) => Date.parse(times[rung])).filter((at) => at > now);
+  await wakeIfEarlier(deps, change.planId, Math.min(Infinity, ...ahead));
+}
+
 /** The rule's times (unspread) for each indicator and deadline among the plan's open tasks. */
 async function ruleTimes(deps: LadderDeps, planId: string): Promise<{ closed: boolean; combos: { indicator: string; deadline: Date; times: LadderTimes }[] }> {
   const [plan] = await deps.sql<{ status: string; escalation: unknown }[]>`select status, escalation from plans where id = ${planId}`;
