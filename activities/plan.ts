@@ -5,7 +5,7 @@ import { catalogueVersion } from '../db/queries/catalogue';
 import { targetFor, type Indicator, type SizeClass, type UnitType } from '../indicators';
 import type { BacklogGate } from '../lib/backlog-gate';
 import { startUnits, unstartedUnits, type UnitStartDeps } from './unit-start';
-import { ensureSharedLadder } from './shared-ladder';
+import { ensureSharedLadder, tellSharedLadder } from './shared-ladder';
 import { refreshUnitIndex } from '../db/queries/unit-index';
 import type { DispatchInput, DispatchResult } from '../workflows/plan-cycle.contract';
 import { rearmSignal, unitTasksWorkflowId } from '../workflows/unit-tasks.contract';
@@ -211,6 +211,10 @@ export async function dispatchUnits(
       where plan_id = ${plan.id} and township_id = ${input.townshipId} and status = 'issued'
         and not exists (select 1 from tasks where plan_id = ${plan.id} and township_id = ${input.townshipId} and version = 0)`;
   }
+  // A township that set its own deadlines moved them from the ones the plan's shared ladder reads: it looks again
+  // before the units start (their own reminders and warnings still ahead are backstops; it must fire them). Told on
+  // every attempt, so a retry after a lost one tells it too.
+  if (input.overrides.some((o) => o.deadline)) await tellSharedLadder(deps.temporal, plan.id);
   // Then the workflows: every unit of the township whose rows moved and whose workflow was never started (this
   // attempt's, and any an earlier attempt moved before it died). The units' queue sets the pace.
   const unstarted = await unstartedUnits(sql, plan.id, input.townshipId, input.townshipDuty ?? false);

@@ -16,7 +16,7 @@ const { sharedRungsNext, fireSharedRungs } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 30 },
 });
 
-/** At most this long between looks, even if nothing signals: tasks can be added to a plan after its issue. */
+/** At most this long between looks, even if nothing signals (every change that moves a rung time signals; a safety). */
 const longestWaitMs = 24 * 3600_000;
 
 export async function sharedLadder(input: SharedLadderInput): Promise<void> {
