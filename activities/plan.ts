@@ -141,7 +141,11 @@ export async function dispatchUnits(
   const { sql } = deps;
   const { plan } = await loadPlan(sql, input.planId);
   // The plan's shared ladder first, so every unit started below gets its own reminder and warning as the backstop.
-  await ensureSharedLadder({ sql, temporal: deps.temporal, taskQueue: deps.taskQueue, backstopMs: deps.spread?.backstopMs ?? 0, searchAttributes: deps.searchAttributes }, plan.id);
+  const spread = deps.spread;
+  await ensureSharedLadder(
+    { sql, temporal: deps.temporal, taskQueue: deps.taskQueue, backstopMs: spread?.shared ? (spread.backstopMs ?? 0) : 0, searchAttributes: deps.searchAttributes, shared: (id) => spread?.shared?.(id) ?? Promise.resolve(false) },
+    plan.id,
+  );
   const waiting = await sql<{ id: string; orgId: string; indicator: string; target: string; deadline: Date }[]>`
     select t.id, t.org_id as "orgId", t.indicator, t.target, t.deadline from tasks t join orgs o on o.id = t.org_id
     where t.plan_id = ${plan.id} and t.township_id = ${input.townshipId} and o.level = ${input.townshipDuty ? 'township' : 'grassroots'} and t.version = 0

@@ -31,20 +31,18 @@ export interface SharedLadderStart {
   backstopMs: number;
   /** The plan's id and year as search attributes, as on its other workflows (off where the server has none). */
   searchAttributes?: boolean;
+  /** Whether the plan has one already (sharedLadderCache: the row is written only once it is started). */
+  shared(planId: string): Promise<boolean>;
 }
-
-const ensured = new WeakMap<Sql, Set<string>>();
 
 /**
  * Start the plan's shared ladder if it has none, then record that it has one, so units started from now on get
- * their own timers for the reminder and warning later, as a backstop. Started before any unit's workflow of the
+ * their own timers for the reminder and warning later, as a backstop. The record is what `shared` reads (cached once
+ * seen), so a plan's later dispatches skip this. Started before any unit's workflow of the
  * plan by the new code; a plan whose units started before keeps their timers as they were (both fire, once).
  */
 export async function ensureSharedLadder(deps: SharedLadderStart, planId: string): Promise<void> {
-  if (deps.backstopMs <= 0) return;
-  const done = ensured.get(deps.sql) ?? new Set<string>();
-  ensured.set(deps.sql, done);
-  if (done.has(planId)) return;
+  if (deps.backstopMs <= 0 || (await deps.shared(planId))) return;
   const [plan] = await deps.sql<{ id: string; year: number; name: string }[]>`select id, year, name from plans where id = ${planId}`;
   if (!plan) throw new Error(`plan ${planId} not found`);
   try {
@@ -61,7 +59,6 @@ export async function ensureSharedLadder(deps: SharedLadderStart, planId: string
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
   await deps.sql`insert into shared_ladders (plan_id) values (${planId}) on conflict do nothing`;
-  done.add(planId);
 }
 
 /** Wake the plan's shared ladder to look again (a rung time moved earlier, or the plan closed). None: nothing to do. */
